@@ -1,0 +1,34 @@
+// Configuration of gofer-api-gateway. Every key is listed by `gofer-api-gateway --help` and in
+// docs/configuration.md.
+#pragma once
+
+#include "gofer/app/app.h"
+#include "gofer/common/config.h"
+
+namespace gofer {
+
+// The gateway schema's migrations (services/api-gateway/migrations/NNNN_*.sql, embedded at build).
+const pg::MigrationSet& GatewayMigrations();
+
+namespace api_gateway {
+
+// What --help says about the binary.
+inline const app::Info kInfo{
+    "api-gateway",
+    "The only public endpoint of Gofer: authenticates and authorises every call, validates it, and "
+    "serves the public gofer.v1 API (namespaces, pipelines, configs, deployments, runs, objects, "
+    "secrets, tokens, roles, events), forwarding to the internal services."};
+
+// The name the health service reports for this service.
+inline constexpr char kHealthService[] = "gofer.gateway.v1.Gateway";
+
+struct Config {
+  app::CommonConfig common;
+  app::PostgresConfig postgres;
+
+  // Declares every key, bound to this struct's members (which must outlive the schema).
+  config::Schema MakeSchema();
+};
+
+}  // namespace api_gateway
+}  // namespace gofer
