@@ -4,6 +4,8 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -65,15 +67,26 @@ const std::vector<Case>& Cases() {
       {"object-store",
        "GOFER_OBJECT_STORE_",
        "127.0.0.1:7004",
-       {"internal_credential", "postgres.dsn"},
+       {"internal_credential", "postgres.dsn", "storage.root"},
        Load<object_store::Config>},
       {"secret-store",
        "GOFER_SECRET_STORE_",
        "127.0.0.1:7005",
-       {"internal_credential", "postgres.dsn"},
+       {"internal_credential", "postgres.dsn", "encryption.master_key_file"},
        Load<secret_store::Config>},
   };
   return *kCases;
+}
+
+// Values of required keys that are not secrets (and so are shown by Describe()).
+std::optional<std::string> PlainValue(const std::string& key) {
+  static const auto* const kPlain = new std::map<std::string, std::string>{
+      {"redis.address", "127.0.0.1:6379"},
+      {"encryption.master_key_file", "/run/secrets/gofer-master-key"},
+      {"storage.root", "/var/lib/gofer/objects"},
+  };
+  auto it = kPlain->find(key);
+  return it == kPlain->end() ? std::nullopt : std::make_optional(it->second);
 }
 
 std::string EnvName(const std::string& prefix, const std::string& key) {
@@ -112,8 +125,7 @@ TEST_CASE("Each service defaults to its own loopback port and redacts its secret
     DYNAMIC_SECTION(c.service) {
       std::map<std::string, std::string> env;
       for (const std::string& key : c.required) {
-        env[EnvName(c.env_prefix, key)] =
-            key == "redis.address" ? "127.0.0.1:6379" : "secret-value-" + key;
+        env[EnvName(c.env_prefix, key)] = PlainValue(key).value_or("secret-value-" + key);
       }
       std::string listen, described;
       REQUIRE(c.load(env, &listen, &described).ok());

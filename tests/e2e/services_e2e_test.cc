@@ -6,6 +6,7 @@
 #include <pqxx/nontransaction>
 #include <pqxx/result>
 
+#include <fstream>
 #include <map>
 #include <string>
 #include <vector>
@@ -62,6 +63,18 @@ std::map<std::string, std::string> Environment(const ServiceUnderTest& s,
     env[s.env_prefix + "POSTGRES_DSN"] = schema.dsn();
     env[s.env_prefix + "POSTGRES_SCHEMA"] = schema.name();
     env[s.env_prefix + "POSTGRES_EVENTS_SCHEMA"] = events.name();
+  }
+  if (s.name == "object-store") {
+    std::string dir = "/tmp/gofer-e2e-objects.XXXXXX";
+    REQUIRE(mkdtemp(dir.data()) != nullptr);
+    env[s.env_prefix + "STORAGE_ROOT"] = dir;
+  }
+  if (s.name == "secret-store") {
+    std::string dir = "/tmp/gofer-e2e-secrets.XXXXXX";
+    REQUIRE(mkdtemp(dir.data()) != nullptr);
+    const std::string key_file = dir + "/master-key";
+    std::ofstream(key_file) << std::string(64, 'a') << "\n";  // a valid key: 64 hex characters
+    env[s.env_prefix + "ENCRYPTION_MASTER_KEY_FILE"] = key_file;
   }
   if (s.redis) {
     const char* redis = std::getenv("GOFER_TEST_REDIS_ADDR");

@@ -67,6 +67,12 @@ std::optional<std::string> KeyViolation(std::string_view key) {
   return std::nullopt;
 }
 
+absl::Status ValidateIdentifier(std::string_view field, std::string_view value) {
+  Violations v;
+  v.CheckIdentifier(field, value);
+  return v.ToStatus();
+}
+
 void Violations::Add(std::string field, std::string description) {
   list_.push_back({std::move(field), std::move(description)});
 }

@@ -29,6 +29,15 @@ bool BoundedExecutor::TrySubmit(std::function<void()> task) {
   return true;
 }
 
+bool BoundedExecutor::Submit(std::function<void()> task) {
+  absl::MutexLock lock(&mu_);
+  if (stopping_) {
+    return false;
+  }
+  queue_.push_back(std::move(task));
+  return true;
+}
+
 void BoundedExecutor::Work() {
   while (true) {
     std::function<void()> task;

@@ -147,14 +147,18 @@ absl::StatusOr<int> ChildProcess::Wait(absl::Duration timeout) {
   while (true) {
     {
       absl::MutexLock lock(&mu_);
-      if (reaped_) {
-        return exit_code_;
+      if (!reaped_) {
+        int status = 0;
+        if (waitpid(pid_, &status, WNOHANG) == pid_) {
+          reaped_ = true;
+          exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        }
       }
-      int status = 0;
-      const pid_t r = waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        reaped_ = true;
-        exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      if (reaped_) {
+        // Let the reader drain the pipe, so output() holds everything the process wrote. A
+        // grandchild holding the pipe open is not waited for beyond a few seconds.
+        mu_.AwaitWithDeadline(absl::Condition(&eof_),
+                              std::min(deadline, absl::Now() + absl::Seconds(5)));
         return exit_code_;
       }
     }

@@ -6,6 +6,22 @@ config::Schema Config::MakeSchema() {
   config::Schema schema(kInfo.name);
   app::AddCommonKeys(schema, &common, "127.0.0.1:8080");
   app::AddPostgresKeys(schema, &postgres, "gateway");
+  schema
+      .Bool("dev_no_auth", &dev_no_auth,
+            {.description = "Development only: admit every call as an admin without a token. "
+                            "The gateway warns at start and on every call while it is set.",
+             .default_value = "false"})
+      .Duration("events.retention", &event_retention,
+                {.description = "Events older than this are pruned.",
+                 .default_value = "720h",
+                 .min = absl::Hours(1)})
+      .Duration("tokens.prune_grace", &token_prune_grace,
+                {.description = "Expired tokens are deleted this long after they expire.",
+                 .default_value = "168h"})
+      .Duration("housekeeping.interval", &housekeeping_interval,
+                {.description = "How often events and expired tokens are pruned.",
+                 .default_value = "10m",
+                 .min = absl::Seconds(1)});
   return schema;
 }
 

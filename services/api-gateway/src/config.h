@@ -25,6 +25,14 @@ inline constexpr char kHealthService[] = "gofer.gateway.v1.Gateway";
 struct Config {
   app::CommonConfig common;
   app::PostgresConfig postgres;
+  // Admits every call as an admin without a token. Development only; logged loudly.
+  bool dev_no_auth = false;
+  // Events older than this are pruned.
+  absl::Duration event_retention = absl::Hours(24 * 30);
+  // Expired tokens are deleted this long after they expire.
+  absl::Duration token_prune_grace = absl::Hours(24 * 7);
+  // How often housekeeping (event and token pruning) runs.
+  absl::Duration housekeeping_interval = absl::Minutes(10);
 
   // Declares every key, bound to this struct's members (which must outlive the schema).
   config::Schema MakeSchema();

@@ -1,23 +1,56 @@
-// gofer-api-gateway: composition root. Behaviour is wired in by the issue that builds it; until
-// then the server offers gRPC health and reflection only.
+// gofer-api-gateway: composition root.
+#include "access_service.h"
 #include "config.h"
+#include "event_service.h"
+#include "gofer/app/periodic.h"
 #include "gofer/common/fmt_absl.h"
+#include "namespace_service.h"
 #include "spdlog/spdlog.h"
 
 int main(int argc, char** argv) {
-  using gofer::api_gateway::kInfo;
+  namespace gw = gofer::api_gateway;
   gofer::app::BlockShutdownSignals();
-  gofer::api_gateway::Config config;
+  gw::Config config;
   gofer::config::Schema schema = config.MakeSchema();
-  if (auto exit_code = gofer::app::Init(argc, argv, kInfo, schema, config.common)) {
+  if (auto exit_code = gofer::app::Init(argc, argv, gw::kInfo, schema, config.common)) {
     return *exit_code;
   }
-  auto postgres = gofer::app::ConnectPostgres(kInfo, config.postgres, gofer::GatewayMigrations(),
-                                              config.common.startup_timeout);
+  if (config.dev_no_auth) {
+    spdlog::warn(
+        "DEV_NO_AUTH is set: EVERY CALL IS ADMITTED AS ADMIN WITHOUT A TOKEN. Never use it "
+        "outside a development machine.");
+  }
+  auto postgres = gofer::app::ConnectPostgres(
+      gw::kInfo, config.postgres, gofer::GatewayMigrations(), config.common.startup_timeout);
   if (!postgres.ok()) {
-    spdlog::critical("cannot start: {}", postgres.status().message());
+    spdlog::critical("cannot start: {}", postgres.status());
     return 1;
   }
-  gofer::rpc::Runtime runtime(gofer::app::RuntimeOptionsFrom(config.common));
-  return gofer::app::Serve(kInfo, config.common, runtime, {}, {gofer::api_gateway::kHealthService});
+  const gofer::events::Outbox outbox(config.postgres.events_schema);
+  gofer::UuidV7Generator ids;
+  gw::AccessStore access(**postgres, outbox, gofer::SystemClock::Get(), ids);
+  gw::NamespaceStore namespaces(**postgres, outbox);
+  gw::EventNotifier notifier(config.postgres.dsn, absl::Seconds(1));
+  gofer::app::Periodic housekeeping("gateway-prune", config.housekeeping_interval, [&] {
+    auto events = outbox.PruneBefore(**postgres, absl::Now() - config.event_retention);
+    auto tokens = access.PruneExpiredTokens(config.token_prune_grace);
+    if (!events.ok() || !tokens.ok()) {
+      spdlog::warn("pruning: {} / {}", events.status(), tokens.status());
+    }
+  });
+  // The public port authenticates users' tokens itself; the internal credential is for calls
+  // this gateway makes to the other services.
+  gofer::rpc::RuntimeOptions runtime_options = gofer::app::RuntimeOptionsFrom(config.common);
+  runtime_options.internal_credential.clear();
+  gofer::rpc::Runtime runtime(runtime_options);
+  gw::Gatekeeper gate(access, runtime, config.dev_no_auth);
+  gw::NamespaceService namespace_service(namespaces, gate);
+  gw::SystemService system_service(namespaces, gate);
+  gw::TokenService token_service(access, gate);
+  gw::RoleService role_service(access, gate);
+  gw::EventService event_service(**postgres, outbox, notifier, gate);
+  return gofer::app::Serve(
+      gw::kInfo, config.common, runtime,
+      {&namespace_service, &system_service, &token_service, &role_service, &event_service},
+      {gw::kHealthService, "gofer.v1.NamespaceService", "gofer.v1.TokenService"});
 }

@@ -2,6 +2,10 @@
 // docs/configuration.md.
 #pragma once
 
+#include <cstdint>
+#include <string>
+#include <vector>
+
 #include "gofer/app/app.h"
 #include "gofer/common/config.h"
 
@@ -21,9 +25,20 @@ inline const app::Info kInfo{
 // The name the health service reports for this service.
 inline constexpr char kHealthService[] = "gofer.secrets.v1.SecretStore";
 
+// Where the master keys come from (see docs/secrets.md).
+struct EncryptionConfig {
+  // The primary key's file: wraps every new data key.
+  std::string master_key_file;
+  // Files of earlier keys, used only to unwrap (while a rotation is in progress).
+  std::vector<std::string> previous_master_key_files;
+};
+
 struct Config {
   app::CommonConfig common;
   app::PostgresConfig postgres;
+  EncryptionConfig encryption;
+  // Largest secret value accepted.
+  int64_t max_value_bytes = 64 * 1024;
 
   // Declares every key, bound to this struct's members (which must outlive the schema).
   config::Schema MakeSchema();

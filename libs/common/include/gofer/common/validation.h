@@ -22,6 +22,9 @@ std::optional<std::string> IdentifierViolation(std::string_view id);
 // Returns why `key` breaks the rule, or nullopt when it is valid.
 std::optional<std::string> KeyViolation(std::string_view key);
 
+// OK, or INVALID_ARGUMENT naming `field` when `value` is not a valid identifier.
+absl::Status ValidateIdentifier(std::string_view field, std::string_view value);
+
 // Collects the violations of one request, then reports them all at once.
 //
 //   Violations v;

@@ -27,6 +27,11 @@ class BoundedExecutor {
   // RESOURCE_EXHAUSTED.
   [[nodiscard]] bool TrySubmit(std::function<void()> task);
 
+  // Queues `task` whatever the queue's length: for the next step of work already admitted
+  // with TrySubmit (the next chunk of a stream), which must not be dropped half-way. Returns
+  // false only after Shutdown.
+  [[nodiscard]] bool Submit(std::function<void()> task);
+
   // Stops accepting tasks, runs every task already queued, and joins the workers. Idempotent.
   void Shutdown();
 

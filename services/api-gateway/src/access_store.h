@@ -1,0 +1,108 @@
+// Tokens and roles in Postgres: authentication by token secret, role management, and the
+// one-time bootstrap. Secrets are never stored: only their SHA-256. Thread-safe.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "gofer/common/clock.h"
+#include "gofer/common/id_generator.h"
+#include "gofer/events/outbox.h"
+#include "gofer/pg/pool.h"
+#include "rbac.h"
+
+namespace gofer::api_gateway {
+
+struct TokenRecord {
+  std::string id;
+  std::string user;
+  std::vector<std::string> roles;
+  std::map<std::string, std::string> metadata;
+  absl::Time created;
+  std::optional<absl::Time> expires;
+  bool disabled = false;
+};
+
+struct RoleRecord {
+  std::string id;
+  std::string description;
+  std::vector<Permission> permissions;
+  bool system_role = false;
+  absl::Time created;
+  absl::Time modified;
+};
+
+// An authenticated caller: its token and the combined permissions of its roles.
+struct Principal {
+  TokenRecord token;
+  std::vector<Permission> permissions;
+};
+
+struct NewToken {
+  TokenRecord token;
+  std::string secret;  // shown once; never stored
+};
+
+// The SHA-256 (lowercase hex) under which a token secret is stored and looked up.
+std::string TokenHash(std::string_view secret);
+
+class AccessStore {
+ public:
+  // References must outlive the store; `pool`'s search_path is the gateway schema.
+  AccessStore(pg::Pool& pool, const events::Outbox& outbox, Clock& clock, IdGenerator& ids)
+      : pool_(pool), outbox_(outbox), clock_(clock), ids_(ids) {}
+
+  // The caller holding `secret`. UNAUTHENTICATED (reason UNAUTHENTICATED) when the secret is
+  // unknown, the token expired or is disabled — with a message saying which.
+  absl::StatusOr<Principal> Authenticate(std::string_view secret);
+
+  // Creates the first admin token, once per installation (FAILED_PRECONDITION afterwards).
+  absl::StatusOr<NewToken> Bootstrap();
+
+  // Creates a token. NOT_FOUND names unknown roles.
+  absl::StatusOr<NewToken> CreateToken(const std::string& user,
+                                       const std::vector<std::string>& roles,
+                                       const std::map<std::string, std::string>& metadata,
+                                       absl::Duration expires_in, const std::string& actor);
+  absl::StatusOr<TokenRecord> GetToken(const std::string& id);
+  // Newest first, after token id `after` (empty: from the newest).
+  absl::StatusOr<std::vector<TokenRecord>> ListTokens(const std::string& after, int limit);
+  // Sets the disabled flag; the bool is false when it already had that value.
+  absl::StatusOr<std::pair<TokenRecord, bool>> SetTokenDisabled(const std::string& id,
+                                                                bool disabled,
+                                                                const std::string& actor);
+  absl::Status DeleteToken(const std::string& id, const std::string& actor);
+  // Deletes tokens that expired more than `grace` ago; returns how many.
+  absl::StatusOr<int64_t> PruneExpiredTokens(absl::Duration grace);
+
+  absl::StatusOr<RoleRecord> CreateRole(const RoleRecord& role, const std::string& actor);
+  absl::StatusOr<RoleRecord> GetRole(const std::string& id);
+  // In id order, after `after`.
+  absl::StatusOr<std::vector<RoleRecord>> ListRoles(const std::string& after, int limit);
+  // Updates description and/or permissions (FAILED_PRECONDITION for system roles); the bool
+  // is false when nothing changed.
+  absl::StatusOr<std::pair<RoleRecord, bool>> UpdateRole(
+      const std::string& id, const std::optional<std::string>& description,
+      const std::optional<std::vector<Permission>>& permissions, const std::string& actor);
+  // FAILED_PRECONDITION for system roles and roles a token still uses.
+  absl::Status DeleteRole(const std::string& id, const std::string& actor);
+
+ private:
+  absl::StatusOr<NewToken> InsertToken(const std::string& user,
+                                       const std::vector<std::string>& roles,
+                                       const std::map<std::string, std::string>& metadata,
+                                       absl::Duration expires_in, const std::string& actor,
+                                       bool bootstrap);
+
+  pg::Pool& pool_;
+  const events::Outbox& outbox_;
+  Clock& clock_;
+  IdGenerator& ids_;
+};
+
+}  // namespace gofer::api_gateway

@@ -1,0 +1,21 @@
+// Gateway records ⇄ gofer.v1 messages.
+#pragma once
+
+#include "absl/time/time.h"
+#include "access_store.h"
+#include "gofer/v1/namespaces.pb.h"
+#include "gofer/v1/tokens.pb.h"
+#include "google/protobuf/timestamp.pb.h"
+#include "namespace_store.h"
+
+namespace gofer::api_gateway {
+
+void SetTime(absl::Time t, google::protobuf::Timestamp* out);
+void ToProto(const NamespaceRecord& ns, v1::Namespace* out);
+void ToProto(const TokenRecord& token, v1::Token* out);
+void ToProto(const RoleRecord& role, v1::Role* out);
+void ToProto(const Permission& permission, v1::Permission* out);
+// Requests are validated first (ValidatePermissions); unknown actions are dropped here.
+Permission FromProto(const v1::Permission& permission);
+
+}  // namespace gofer::api_gateway

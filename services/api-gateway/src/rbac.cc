@@ -1,0 +1,152 @@
+#include "rbac.h"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+namespace gofer::api_gateway {
+namespace {
+
+bool TakesTarget(std::string_view kind) {
+  return kind == "namespaces" || kind == "pipelines" || kind == "extensions";
+}
+
+struct Resource {
+  std::string_view kind;
+  std::string_view glob;  // empty: any target
+};
+
+Resource Split(std::string_view resource) {
+  const size_t colon = resource.find(':');
+  if (colon == std::string_view::npos) {
+    return {resource, {}};
+  }
+  return {resource.substr(0, colon), resource.substr(colon + 1)};
+}
+
+bool Grants(const std::vector<Permission>& permissions, Action action, std::string_view kind,
+            std::string_view target) {
+  for (const Permission& p : permissions) {
+    if (std::find(p.actions.begin(), p.actions.end(), action) == p.actions.end()) {
+      continue;
+    }
+    for (const std::string& r : p.resources) {
+      const Resource res = Split(r);
+      if (res.kind == "all") {
+        return true;
+      }
+      if (res.kind == kind && (target.empty() || res.glob.empty() || GlobMatch(res.glob, target))) {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+const std::vector<std::string>& ResourceKinds() {
+  static const auto* const kKinds = new std::vector<std::string>{
+      "all",    "namespaces", "pipelines", "configs",        "deployments", "runs",
+      "tasks",  "objects",    "secrets",   "global_secrets", "extensions",  "subscriptions",
+      "tokens", "roles",      "events",    "system"};
+  return *kKinds;
+}
+
+std::optional<std::string> ResourceViolation(std::string_view resource) {
+  const Resource res = Split(resource);
+  const auto& kinds = ResourceKinds();
+  if (std::find(kinds.begin(), kinds.end(), res.kind) == kinds.end()) {
+    return fmt::format("unknown resource kind '{}'", res.kind);
+  }
+  if (resource.find(':') != std::string_view::npos) {
+    if (!TakesTarget(res.kind)) {
+      return fmt::format("'{}' takes no target (only namespaces, pipelines and extensions do)",
+                         res.kind);
+    }
+    if (res.glob.empty() || res.glob.size() > 64) {
+      return "a target glob must be 1-64 characters";
+    }
+    for (char c : res.glob) {
+      if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '*' || c == '?')) {
+        return "a target glob may contain only [a-z0-9-], * and ?";
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+bool GlobMatch(std::string_view pattern, std::string_view text) {
+  size_t p = 0, t = 0, star = std::string_view::npos, resume = 0;
+  while (t < text.size()) {
+    if (p < pattern.size() && (pattern[p] == '?' || pattern[p] == text[t])) {
+      ++p;
+      ++t;
+    } else if (p < pattern.size() && pattern[p] == '*') {
+      star = p++;
+      resume = t;
+    } else if (star != std::string_view::npos) {
+      p = star + 1;
+      t = ++resume;
+    } else {
+      return false;
+    }
+  }
+  while (p < pattern.size() && pattern[p] == '*') {
+    ++p;
+  }
+  return p == pattern.size();
+}
+
+bool Allows(const std::vector<Permission>& permissions, const Need& need) {
+  if (need.admin_only) {
+    return Grants(permissions, need.action, "all", "");  // only an "all" resource matches
+  }
+  if (!Grants(permissions, need.action, need.kind, need.target)) {
+    return false;
+  }
+  if (!need.namespace_id.empty() &&
+      !Grants(permissions, need.action, "namespaces", need.namespace_id)) {
+    return false;
+  }
+  return need.pipeline_id.empty() ||
+         Grants(permissions, need.action, "pipelines", need.pipeline_id);
+}
+
+std::string DescribeNeed(const Need& need) {
+  std::string out = fmt::format("{} on {}", ActionName(need.action), need.kind);
+  if (!need.target.empty()) {
+    out += fmt::format(" '{}'", need.target);
+  }
+  if (!need.namespace_id.empty()) {
+    out += fmt::format(" in namespace '{}'", need.namespace_id);
+  }
+  if (!need.pipeline_id.empty()) {
+    out += fmt::format(", pipeline '{}'", need.pipeline_id);
+  }
+  if (need.admin_only) {
+    out += " (admin only)";
+  }
+  return out;
+}
+
+std::string_view ActionName(Action action) {
+  switch (action) {
+    case Action::kRead:
+      return "read";
+    case Action::kWrite:
+      return "write";
+    case Action::kDelete:
+      return "delete";
+  }
+  return "unknown";
+}
+
+std::optional<Action> ParseAction(std::string_view name) {
+  if (name == "read") return Action::kRead;
+  if (name == "write") return Action::kWrite;
+  if (name == "delete") return Action::kDelete;
+  return std::nullopt;
+}
+
+}  // namespace gofer::api_gateway
