@@ -66,12 +66,13 @@ CREATE TABLE pipelines (
 );
 
 -- state: 1 unreleased, 2 live, 3 deprecated (gofer.v1.ConfigState). `config` is the canonical
--- gofer.v1.PipelineConfig, serialized deterministically.
+-- gofer.v1.PipelineConfig in the protobuf JSON mapping; `hash` its canonical SHA-256
+-- (libs/pipeline ConfigHash).
 CREATE TABLE configs (
   namespace_id text        NOT NULL,
   pipeline_id  text        NOT NULL,
   version      bigint      NOT NULL CHECK (version >= 1),
-  config       bytea       NOT NULL,
+  config       jsonb       NOT NULL,
   hash         text        NOT NULL,
   state        smallint    NOT NULL DEFAULT 1,
   registered   timestamptz NOT NULL DEFAULT now(),

@@ -33,7 +33,18 @@ std::string TokenHash(std::string_view secret) {
 
 absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
   const std::string hash = TokenHash(secret);
-  return pg::TransactValue<Principal>(
+  const absl::Time now = clock_.Now();
+  if (cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    auto it = cache_.find(hash);
+    if (it != cache_.end() && now - it->second.fetched < cache_ttl_) {
+      const Principal& cached = it->second.principal;
+      if (!cached.token.expires || *cached.token.expires > now) {
+        return cached;
+      }
+    }
+  }
+  auto principal = pg::TransactValue<Principal>(
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<Principal> {
         const pqxx::result rows = tx.exec_params(
@@ -46,17 +57,30 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
         if (rows.empty()) {
           return Unauthenticated("unknown token");
         }
-        Principal principal{TokenFromRow(rows[0]),
-                            PermissionsFromJson(json::parse(rows[0][8].as<std::string>()))};
-        if (principal.token.disabled) {
-          return Unauthenticated(fmt::format("token {} is disabled", principal.token.id));
+        Principal found{TokenFromRow(rows[0]),
+                        PermissionsFromJson(json::parse(rows[0][8].as<std::string>()))};
+        if (found.token.disabled) {
+          return Unauthenticated(fmt::format("token {} is disabled", found.token.id));
         }
         if (rows[0][7].as<bool>()) {
-          return Unauthenticated(fmt::format("token {} has expired", principal.token.id));
+          return Unauthenticated(fmt::format("token {} has expired", found.token.id));
         }
-        return principal;
+        return found;
       },
       {.read_only = true});
+  if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
+    absl::MutexLock lock(&cache_mu_);
+    if (cache_.size() > 10000) {
+      cache_.clear();  // bounded: a flood of distinct tokens cannot grow it without limit
+    }
+    cache_[hash] = {*principal, now};
+  }
+  return principal;
+}
+
+void AccessStore::InvalidateCache() {
+  absl::MutexLock lock(&cache_mu_);
+  cache_.clear();
 }
 
 absl::StatusOr<NewToken> AccessStore::InsertToken(
@@ -88,12 +112,12 @@ absl::StatusOr<NewToken> AccessStore::InsertToken(
     const int64_t expires_us =
         expires_in > absl::ZeroDuration() ? absl::ToUnixMicros(clock_.Now() + expires_in) : 0;
     const pqxx::row row = tx.exec_params1(
-        fmt::format(
-            "INSERT INTO tokens (id, hash, user_name, roles, metadata, expires) "
-            "VALUES ($1, $2, $3, $4::text[], $5::jsonb, "
-            "CASE WHEN $6 = 0 THEN NULL ELSE to_timestamp($6::double precision / 1000000) END) "
-            "RETURNING {}",
-            kTokenColumns),
+        fmt::format("INSERT INTO tokens (id, hash, user_name, roles, metadata, expires) "
+                    "VALUES ($1, $2, $3, $4::text[], $5::jsonb, "
+                    "CASE WHEN $6::bigint = 0 THEN NULL "
+                    "ELSE to_timestamp($6::double precision / 1000000) END) "
+                    "RETURNING {}",
+                    kTokenColumns),
         id, TokenHash(out.secret), user, fmt::format("{{{}}}", fmt::join(roles, ",")),
         json(metadata).dump(), expires_us);
     out.token = TokenFromRow(row);
@@ -150,7 +174,7 @@ absl::StatusOr<std::vector<TokenRecord>> AccessStore::ListTokens(const std::stri
 absl::StatusOr<std::pair<TokenRecord, bool>> AccessStore::SetTokenDisabled(
     const std::string& id, bool disabled, const std::string& actor) {
   using Result = std::pair<TokenRecord, bool>;
-  return pg::TransactValue<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+  auto result = pg::TransactValue<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
     const pqxx::result rows = tx.exec_params(
         fmt::format("SELECT {} FROM tokens WHERE id = $1 FOR UPDATE", kTokenColumns), id);
     if (rows.empty()) {
@@ -165,16 +189,20 @@ absl::StatusOr<std::pair<TokenRecord, bool>> AccessStore::SetTokenDisabled(
     Event(tx, outbox_, disabled ? "token.disabled" : "token.enabled", actor, {{"token_id", id}});
     return Result{token, true};
   });
+  InvalidateCache();  // after the commit, so nothing re-caches the old state
+  return result;
 }
 
 absl::Status AccessStore::DeleteToken(const std::string& id, const std::string& actor) {
-  return pg::Transact(pool_, [&](pqxx::work& tx) -> absl::Status {
+  absl::Status status = pg::Transact(pool_, [&](pqxx::work& tx) -> absl::Status {
     if (tx.exec_params("DELETE FROM tokens WHERE id = $1 RETURNING 1", id).empty()) {
       return NotFoundError("token", id);
     }
     Event(tx, outbox_, "token.deleted", actor, {{"token_id", id}});
     return absl::OkStatus();
   });
+  InvalidateCache();
+  return status;
 }
 
 absl::StatusOr<int64_t> AccessStore::PruneExpiredTokens(absl::Duration grace) {

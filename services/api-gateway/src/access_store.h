@@ -8,7 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "gofer/common/clock.h"
 #include "gofer/common/id_generator.h"
@@ -58,8 +61,14 @@ class AccessStore {
       : pool_(pool), outbox_(outbox), clock_(clock), ids_(ids) {}
 
   // The caller holding `secret`. UNAUTHENTICATED (reason UNAUTHENTICATED) when the secret is
-  // unknown, the token expired or is disabled — with a message saying which.
+  // unknown, the token expired or is disabled — with a message saying which. Successful
+  // lookups are cached for `cache_ttl` (see SetCacheTtl): a change to a token or role made on
+  // this replica clears the cache at once; one made on another replica takes effect here within
+  // the TTL. Expiry is re-checked on every call.
   absl::StatusOr<Principal> Authenticate(std::string_view secret);
+
+  // How long a successful authentication is reused (zero disables the cache). Default 2 s.
+  void SetCacheTtl(absl::Duration ttl) { cache_ttl_ = ttl; }
 
   // Creates the first admin token, once per installation (FAILED_PRECONDITION afterwards).
   absl::StatusOr<NewToken> Bootstrap();
@@ -99,10 +108,20 @@ class AccessStore {
                                        absl::Duration expires_in, const std::string& actor,
                                        bool bootstrap);
 
+  // Forgets every cached authentication (after a token or role change).
+  void InvalidateCache();
+
   pg::Pool& pool_;
   const events::Outbox& outbox_;
   Clock& clock_;
   IdGenerator& ids_;
+  absl::Duration cache_ttl_ = absl::Seconds(2);
+  struct CachedPrincipal {
+    Principal principal;
+    absl::Time fetched;
+  };
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, CachedPrincipal> cache_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace gofer::api_gateway

@@ -1,4 +1,6 @@
 // AccessStore: roles.
+#include "access_store.h"
+
 #include <pqxx/field>
 #include <pqxx/result>
 #include <pqxx/transaction>
@@ -71,7 +73,7 @@ absl::StatusOr<std::pair<RoleRecord, bool>> AccessStore::UpdateRole(
     const std::string& id, const std::optional<std::string>& description,
     const std::optional<std::vector<Permission>>& permissions, const std::string& actor) {
   using Result = std::pair<RoleRecord, bool>;
-  return pg::TransactValue<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
+  auto result = pg::TransactValue<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
     const pqxx::result rows = tx.exec_params(
         fmt::format("SELECT {} FROM roles WHERE id = $1 FOR UPDATE", kRoleColumns), id);
     if (rows.empty()) {
@@ -100,6 +102,8 @@ absl::StatusOr<std::pair<RoleRecord, bool>> AccessStore::UpdateRole(
     Event(tx, outbox_, "role.updated", actor, {{"role_id", id}});
     return Result{RoleFromRow(updated), true};
   });
+  InvalidateCache();
+  return result;
 }
 
 absl::Status AccessStore::DeleteRole(const std::string& id, const std::string& actor) {

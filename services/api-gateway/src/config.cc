@@ -7,6 +7,10 @@ config::Schema Config::MakeSchema() {
   app::AddCommonKeys(schema, &common, "127.0.0.1:8080");
   app::AddPostgresKeys(schema, &postgres, "gateway");
   schema
+      .String("object_store.address", &object_store_address,
+              {.description = "host:port of the object-store.", .default_value = "127.0.0.1:7004"})
+      .String("secret_store.address", &secret_store_address,
+              {.description = "host:port of the secret-store.", .default_value = "127.0.0.1:7005"})
       .Bool("dev_no_auth", &dev_no_auth,
             {.description = "Development only: admit every call as an admin without a token. "
                             "The gateway warns at start and on every call while it is set.",

@@ -25,6 +25,9 @@ inline constexpr char kHealthService[] = "gofer.gateway.v1.Gateway";
 struct Config {
   app::CommonConfig common;
   app::PostgresConfig postgres;
+  // Where the internal services listen.
+  std::string object_store_address;
+  std::string secret_store_address;
   // Admits every call as an admin without a token. Development only; logged loudly.
   bool dev_no_auth = false;
   // Events older than this are pruned.

@@ -50,6 +50,59 @@ void ToProto(const RoleRecord& role, v1::Role* out) {
   SetTime(role.modified, out->mutable_modified());
 }
 
+void ToProto(const PipelineRecord& p, v1::Pipeline* out) {
+  out->set_namespace_id(p.namespace_id);
+  out->set_pipeline_id(p.id);
+  out->set_name(p.name);
+  out->set_description(p.description);
+  out->set_state(p.disabled ? v1::PIPELINE_STATE_DISABLED : v1::PIPELINE_STATE_ACTIVE);
+  out->set_latest_version(p.latest_version);
+  for (int64_t v : p.live_versions) {
+    out->add_live_versions(v);
+  }
+  SetTime(p.created, out->mutable_created());
+  SetTime(p.modified, out->mutable_modified());
+}
+
+void ToProto(const ConfigRecord& c, v1::ConfigVersion* out) {
+  out->set_namespace_id(c.namespace_id);
+  out->set_pipeline_id(c.pipeline_id);
+  out->set_version(c.version);
+  *out->mutable_config() = c.config;
+  out->set_hash(c.hash);
+  out->set_state(c.state);
+  SetTime(c.registered, out->mutable_registered());
+  if (c.deprecated) {
+    SetTime(*c.deprecated, out->mutable_deprecated());
+  }
+}
+
+void ToProto(const DeploymentRecord& d, v1::Deployment* out) {
+  out->set_namespace_id(d.namespace_id);
+  out->set_pipeline_id(d.pipeline_id);
+  out->set_id(d.id);
+  out->set_type(d.type);
+  out->set_start_version(d.start_version);
+  out->set_end_version(d.end_version);
+  out->set_state(d.state);
+  out->set_status(d.status);
+  if (d.canary) {
+    out->mutable_canary()->set_weight_percent(d.canary->weight_percent);
+    out->mutable_canary()->set_min_runs(d.canary->min_runs);
+    out->mutable_canary()->set_max_failure_percent(d.canary->max_failure_percent);
+  }
+  for (const DeploymentStep& step : d.steps) {
+    auto* s = out->add_steps();
+    SetTime(step.time, s->mutable_time());
+    s->set_kind(step.kind);
+    s->set_description(step.description);
+  }
+  SetTime(d.started, out->mutable_started());
+  if (d.ended) {
+    SetTime(*d.ended, out->mutable_ended());
+  }
+}
+
 Permission FromProto(const v1::Permission& permission) {
   Permission out;
   out.resources.assign(permission.resources().begin(), permission.resources().end());

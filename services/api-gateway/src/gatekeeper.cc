@@ -45,18 +45,24 @@ absl::StatusOr<Caller> Gatekeeper::Authenticate(const grpc::ServerContextBase& c
   return Caller{*std::move(principal), std::move(actor)};
 }
 
+absl::Status Gatekeeper::Check(const Caller& caller, const Need& need) const {
+  if (Allows(caller.principal.permissions, need)) {
+    return absl::OkStatus();
+  }
+  return WithErrorInfo(absl::PermissionDeniedError(fmt::format(
+                           "token '{}' (roles: {}) is not allowed {}", caller.principal.token.user,
+                           fmt::join(caller.principal.token.roles, ", "), DescribeNeed(need))),
+                       ErrorReason::kPermissionDenied,
+                       {{"kind", need.kind}, {"action", std::string(ActionName(need.action))}});
+}
+
 absl::StatusOr<Caller> Gatekeeper::Admit(const grpc::ServerContextBase& context, const Need& need) {
   auto caller = Authenticate(context);
   if (!caller.ok()) {
     return caller.status();
   }
-  if (!Allows(caller->principal.permissions, need)) {
-    return WithErrorInfo(
-        absl::PermissionDeniedError(
-            fmt::format("token '{}' (roles: {}) is not allowed {}", caller->principal.token.user,
-                        fmt::join(caller->principal.token.roles, ", "), DescribeNeed(need))),
-        ErrorReason::kPermissionDenied,
-        {{"kind", need.kind}, {"action", std::string(ActionName(need.action))}});
+  if (absl::Status s = Check(*caller, need); !s.ok()) {
+    return s;
   }
   return caller;
 }

@@ -42,6 +42,9 @@ class Gatekeeper {
   // The authenticated caller if `need` is allowed; PERMISSION_DENIED otherwise.
   absl::StatusOr<Caller> Admit(const grpc::ServerContextBase& context, const Need& need);
 
+  // OK when `caller` may do `need`; PERMISSION_DENIED naming what was needed otherwise.
+  absl::Status Check(const Caller& caller, const Need& need) const;
+
   // Runs `work` for an admitted caller on the executor and finishes the call with its status
   // (after the error policy). `need` is computed from the request before admission.
   grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, const Need& need,

@@ -5,7 +5,9 @@
 #include "gofer/app/periodic.h"
 #include "gofer/common/fmt_absl.h"
 #include "namespace_service.h"
+#include "pipeline_service.h"
 #include "spdlog/spdlog.h"
+#include "store_forwarding.h"
 
 int main(int argc, char** argv) {
   namespace gw = gofer::api_gateway;
@@ -30,6 +32,8 @@ int main(int argc, char** argv) {
   gofer::UuidV7Generator ids;
   gw::AccessStore access(**postgres, outbox, gofer::SystemClock::Get(), ids);
   gw::NamespaceStore namespaces(**postgres, outbox);
+  gw::PipelineStore pipelines(**postgres, outbox);
+  gw::DeploymentStore deployments(**postgres, outbox);
   gw::EventNotifier notifier(config.postgres.dsn, absl::Seconds(1));
   gofer::app::Periodic housekeeping("gateway-prune", config.housekeeping_interval, [&] {
     auto events = outbox.PruneBefore(**postgres, absl::Now() - config.event_retention);
@@ -49,8 +53,18 @@ int main(int argc, char** argv) {
   gw::TokenService token_service(access, gate);
   gw::RoleService role_service(access, gate);
   gw::EventService event_service(**postgres, outbox, notifier, gate);
+  const gofer::rpc::Client objects({.target = config.object_store_address,
+                                    .internal_credential = config.common.internal_credential});
+  const gofer::rpc::Client secrets({.target = config.secret_store_address,
+                                    .internal_credential = config.common.internal_credential});
+  gw::ObjectForwardService object_service(objects, gate);
+  gw::SecretForwardService secret_service(secrets, gate);
+  gw::PipelineService pipeline_service(pipelines, gate);
+  gw::ConfigService config_service(pipelines, gate);
+  gw::DeploymentService deployment_service(deployments, gate);
   return gofer::app::Serve(
       gw::kInfo, config.common, runtime,
-      {&namespace_service, &system_service, &token_service, &role_service, &event_service},
+      {&namespace_service, &system_service, &token_service, &role_service, &event_service,
+       &pipeline_service, &config_service, &deployment_service, &object_service, &secret_service},
       {gw::kHealthService, "gofer.v1.NamespaceService", "gofer.v1.TokenService"});
 }

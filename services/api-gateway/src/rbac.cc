@@ -24,6 +24,16 @@ Resource Split(std::string_view resource) {
   return {resource.substr(0, colon), resource.substr(colon + 1)};
 }
 
+// Whether a grant's target glob covers `target`. The target "*" stands for every id (a list
+// across all namespaces): only a glob matching every id covers it, not one that merely matches
+// the text "*" (such as "?").
+bool Covers(std::string_view glob, std::string_view target) {
+  if (target == "*") {
+    return glob.find_first_not_of('*') == std::string_view::npos;
+  }
+  return GlobMatch(glob, target);
+}
+
 bool Grants(const std::vector<Permission>& permissions, Action action, std::string_view kind,
             std::string_view target) {
   for (const Permission& p : permissions) {
@@ -35,7 +45,7 @@ bool Grants(const std::vector<Permission>& permissions, Action action, std::stri
       if (res.kind == "all") {
         return true;
       }
-      if (res.kind == kind && (target.empty() || res.glob.empty() || GlobMatch(res.glob, target))) {
+      if (res.kind == kind && (target.empty() || res.glob.empty() || Covers(res.glob, target))) {
         return true;
       }
     }

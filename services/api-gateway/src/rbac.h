@@ -25,7 +25,7 @@ struct Need {
   // The resource kind acted on: "namespaces", "pipelines", "configs", "runs", ...
   std::string kind;
   Action action = Action::kRead;
-  // The namespace the resource lives in (empty when not namespaced).
+  // The namespace the resource lives in (empty when not namespaced; "*" for every namespace).
   std::string namespace_id;
   // The pipeline the resource belongs to (empty when not pipeline-scoped).
   std::string pipeline_id;

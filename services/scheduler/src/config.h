@@ -2,8 +2,12 @@
 // docs/configuration.md.
 #pragma once
 
+#include "docker_engine.h"
 #include "gofer/app/app.h"
 #include "gofer/common/config.h"
+#include "local_engine.h"
+#include "retrying_engine.h"
+#include "scheduler_service.h"
 
 namespace gofer {
 
@@ -21,9 +25,20 @@ inline constexpr char kHealthService[] = "gofer.scheduler.v1.Scheduler";
 
 struct Config {
   app::CommonConfig common;
+  // "docker" or "local".
+  std::string backend = "docker";
+  DockerOptions docker;
+  LocalOptions local;
+  RetryPolicy retry;
+  int64_t retry_attempts = 5;
+  ServiceOptions service;
 
   // Declares every key, bound to this struct's members (which must outlive the schema).
   config::Schema MakeSchema();
+
+  // Copies values that need conversion (retry_attempts) into the option structs; call after
+  // loading.
+  void Finish() { retry.max_attempts = static_cast<int>(retry_attempts); }
 };
 
 }  // namespace scheduler

@@ -1,17 +1,51 @@
-// gofer-scheduler: composition root. Behaviour is wired in by the issue that builds it; until
-// then the server offers gRPC health and reflection only.
+// gofer-scheduler: composition root.
 #include "config.h"
 #include "gofer/common/fmt_absl.h"
 #include "spdlog/spdlog.h"
 
+namespace {
+
+absl::StatusOr<std::unique_ptr<gofer::scheduler::ContainerEngine>> MakeEngine(
+    const gofer::scheduler::Config& config) {
+  using gofer::scheduler::DockerEngine;
+  using gofer::scheduler::LocalEngine;
+  if (config.backend == "local") {
+    auto engine = LocalEngine::Create(config.local);
+    if (!engine.ok()) {
+      return engine.status();
+    }
+    return std::unique_ptr<gofer::scheduler::ContainerEngine>(*std::move(engine));
+  }
+  auto engine = DockerEngine::Create(config.docker);
+  if (!engine.ok()) {
+    return engine.status();
+  }
+  return std::unique_ptr<gofer::scheduler::ContainerEngine>(*std::move(engine));
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
-  using gofer::scheduler::kInfo;
+  namespace sch = gofer::scheduler;
   gofer::app::BlockShutdownSignals();
-  gofer::scheduler::Config config;
+  sch::Config config;
   gofer::config::Schema schema = config.MakeSchema();
-  if (auto exit_code = gofer::app::Init(argc, argv, kInfo, schema, config.common)) {
+  if (auto exit_code = gofer::app::Init(argc, argv, sch::kInfo, schema, config.common)) {
     return *exit_code;
   }
+  config.Finish();
+  auto backend = MakeEngine(config);
+  if (!backend.ok()) {
+    spdlog::critical("cannot start: {}", backend.status());
+    return 1;
+  }
+  // The engine is the state: an unreachable one is reported, not fatal (calls fail UNAVAILABLE
+  // until it answers, and the service stays up to say so).
+  if (absl::Status ping = (*backend)->Ping(); !ping.ok()) {
+    spdlog::warn("the {} engine does not answer yet: {}", (*backend)->kind(), ping);
+  }
+  sch::RetryingEngine engine(**backend, config.retry);
   gofer::rpc::Runtime runtime(gofer::app::RuntimeOptionsFrom(config.common));
-  return gofer::app::Serve(kInfo, config.common, runtime, {}, {gofer::scheduler::kHealthService});
+  sch::SchedulerService service(engine, runtime, config.service);
+  return gofer::app::Serve(sch::kInfo, config.common, runtime, {&service}, {sch::kHealthService});
 }

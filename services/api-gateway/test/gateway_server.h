@@ -1,0 +1,169 @@
+// An in-process gofer-api-gateway for integration tests: fresh Postgres schemas for the gateway
+// and the events outbox (migrated), the five served services (namespaces, system, tokens, roles,
+// events) on 127.0.0.1:0, and helpers to call them with `authorization: Bearer <secret>`, to
+// follow WatchEvents streams and to look at the database directly.
+#pragma once
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/support/status.h>
+
+#include <memory>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "access_service.h"
+#include "access_store.h"
+#include "event_service.h"
+#include "gatekeeper.h"
+#include "gofer/common/clock.h"
+#include "gofer/common/id_generator.h"
+#include "gofer/events/outbox.h"
+#include "gofer/rpc/channel.h"
+#include "gofer/rpc/runtime.h"
+#include "gofer/rpc/server.h"
+#include "gofer/rpc/status.h"
+#include "gofer/testing/fixtures.h"
+#include "gofer/v1/events.grpc.pb.h"
+#include "gofer/v1/namespaces.grpc.pb.h"
+#include "gofer/v1/system.grpc.pb.h"
+#include "gofer/v1/tokens.grpc.pb.h"
+#include "namespace_service.h"
+#include "namespace_store.h"
+
+namespace gofer::api_gateway::testing {
+
+struct GatewayOptions {
+  // Gatekeeper's development mode: every call is admitted as an admin.
+  bool dev_no_auth = false;
+};
+
+class GatewayServer {
+ public:
+  explicit GatewayServer(GatewayOptions options = {});
+  // Shuts the server down, then the runtime.
+  ~GatewayServer();
+  GatewayServer(const GatewayServer&) = delete;
+  GatewayServer& operator=(const GatewayServer&) = delete;
+
+  std::string address() const { return server_->address(); }
+  // The channel of the test clients (no credentials of its own).
+  const std::shared_ptr<grpc::Channel>& channel() const { return client_->channel(); }
+  // A pool whose search_path is the gateway schema.
+  pg::Pool& pool() { return *pool_; }
+  const events::Outbox& outbox() const { return outbox_; }
+  // The access store's clock (token expiry is computed from it); starts at the real time.
+  FakeClock& clock() { return clock_; }
+
+  // A context for one call with a deadline of `timeout` and, unless `secret` is empty,
+  // `authorization: Bearer <secret>`.
+  std::unique_ptr<grpc::ClientContext> Context(const std::string& secret,
+                                               absl::Duration timeout = absl::Seconds(20)) const;
+
+  // One unary call as the holder of `secret` (empty: no token); the response or the error
+  // with its details (ErrorInfo, BadRequest).
+  //   gw.Call(secret, &v1::NamespaceService::Stub::GetNamespace, request)
+  template <typename Stub, typename Request, typename Response>
+  absl::StatusOr<Response> Call(const std::string& secret,
+                                grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&,
+                                                             Response*),
+                                const std::type_identity_t<Request>& request) const {
+    Stub stub(client_->channel());
+    Response response;
+    auto context = Context(secret);
+    const grpc::Status status = (stub.*method)(context.get(), request, &response);
+    if (!status.ok()) {
+      return rpc::FromGrpcStatus(status);
+    }
+    return response;
+  }
+
+  // The bootstrap admin token's secret (BootstrapToken is called at the first use).
+  const std::string& admin_secret();
+  // A token with `roles` created by the admin (with its secret).
+  v1::TokenWithSecret CreateToken(const std::vector<std::string>& roles,
+                                  const std::string& user = "tester",
+                                  absl::Duration expires_in = absl::ZeroDuration());
+  // Creates namespace `id` as the admin.
+  void CreateNamespace(const std::string& id);
+
+  // The single integer / text value that `sql` selects (in the gateway schema).
+  int64_t QueryInt(const std::string& sql);
+  std::string QueryText(const std::string& sql);
+  // Runs `sql` (in the gateway schema).
+  void Exec(const std::string& sql);
+  // Committed events of `kind` in the outbox (stable for readers or not).
+  int64_t CountEvents(const std::string& kind);
+  // Appends `event` to the outbox in a transaction of its own; returns its id.
+  int64_t AppendEvent(const events::Event& event);
+  // Waits until ListEvents (as the admin, with `filter`) shows at least `n` events, then
+  // returns them all in delivery order.
+  std::vector<v1::Event> ListedEvents(const v1::EventFilter& filter, size_t n);
+
+ private:
+  gofer::testing::PgTestSchema gateway_schema_{"gw"};
+  gofer::testing::PgTestSchema events_schema_{"gwev"};
+  std::unique_ptr<pg::Pool> pool_;
+  events::Outbox outbox_;
+  FakeClock clock_;
+  UuidV7Generator ids_;
+  AccessStore access_;
+  NamespaceStore namespaces_;
+  EventNotifier notifier_;
+  rpc::Runtime runtime_;
+  Gatekeeper gate_;
+  NamespaceService namespace_service_;
+  SystemService system_service_;
+  TokenService token_service_;
+  RoleService role_service_;
+  EventService event_service_;
+  std::unique_ptr<rpc::Server> server_;
+  std::unique_ptr<rpc::Client> client_;
+  std::string admin_secret_;
+};
+
+// A WatchEvents call read by a thread of its own. Thread-safe.
+class EventWatch {
+ public:
+  // Starts the call as the holder of `secret`.
+  EventWatch(const GatewayServer& gateway, const std::string& secret,
+             const v1::WatchEventsRequest& request);
+  // Cancels the call if still open and waits for the reader.
+  ~EventWatch();
+
+  // Waits (with a generous deadline; fails the test after it) until at least `n` events
+  // arrived, then returns every event received so far.
+  std::vector<v1::Event> WaitForEvents(size_t n);
+  // Waits until the stream ended, then returns its status.
+  absl::Status WaitForEnd();
+  // Cancels the call (the stream ends CANCELLED).
+  void Cancel();
+  // Events received so far.
+  std::vector<v1::Event> received() const;
+  // Whether the stream has ended.
+  bool ended() const;
+
+ private:
+  std::unique_ptr<grpc::ClientContext> context_;
+  mutable absl::Mutex mu_;
+  std::vector<v1::Event> events_ ABSL_GUARDED_BY(mu_);
+  bool ended_ ABSL_GUARDED_BY(mu_) = false;
+  absl::Status status_ ABSL_GUARDED_BY(mu_);
+  std::thread reader_;
+};
+
+// The ids of `events`, in order.
+std::vector<int64_t> IdsOf(const std::vector<v1::Event>& events);
+
+// The ErrorInfo reason of `status` ("" when it has none).
+std::string ReasonOf(const absl::Status& status);
+
+// The fields of the BadRequest violations `status` carries, in order.
+std::vector<std::string> ViolatedFields(const absl::Status& status);
+
+}  // namespace gofer::api_gateway::testing

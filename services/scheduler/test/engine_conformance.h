@@ -1,0 +1,404 @@
+// The conformance suite of ContainerEngine: every backend passes it where it applies. A test
+// file instantiates it with GOFER_ENGINE_CONFORMANCE("Name", Fixture), where Fixture is
+// default-constructible (one per test case; it removes what the case started) and offers
+//   ContainerEngine& engine();                   the engine under test
+//   ContainerEngine& Restart();                  destroys the engine and makes a new instance
+//                                                on the same backend state, as a scheduler
+//                                                restart does; engine() is then the new one
+//   ContainerSpec Spec(std::vector<std::string> command);
+//                                                a spec running `command` (argv) in the test
+//                                                image, with a unique name and the case's labels
+// Commands use only what both busybox (the docker test image) and the host (the local
+// backend) provide: sh, echo, cat, sleep, tty, seq. Waits poll with a deadline; nothing
+// asserts on timing.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "container_engine.h"
+#include "gofer/common/errors.h"
+#include "gofer/testing/eventually.h"
+#include "gofer/testing/status.h"
+
+namespace gofer::scheduler::conformance {
+
+// Polls until the container has exited (fails the test after a generous deadline).
+inline ContainerStatus WaitExited(ContainerEngine& engine, const std::string& id) {
+  ContainerStatus last;
+  const bool exited = gofer::testing::Eventually(
+      [&] {
+        auto status = engine.Inspect(id);
+        GOFER_REQUIRE_OK(status);
+        last = *status;
+        return IsTerminal(status->state);
+      },
+      absl::Seconds(60), absl::Milliseconds(10));
+  INFO("state " << ContainerStateName(last.state));
+  REQUIRE(exited);
+  return last;
+}
+
+// Reads the whole log (following until the end when options.follow).
+inline std::vector<LogChunk> ReadLogs(ContainerEngine& engine, const std::string& id,
+                                      const LogOptions& options = {}) {
+  auto reader = engine.OpenLogs(id, options);
+  GOFER_REQUIRE_OK(reader);
+  std::vector<LogChunk> chunks;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (true) {
+    auto more = (*reader)->Read(absl::Milliseconds(50), 1 << 20, &chunks);
+    GOFER_REQUIRE_OK(more);
+    if (!*more) {
+      return chunks;
+    }
+    REQUIRE(absl::Now() < deadline);
+  }
+}
+
+// The concatenated data of `chunks` written to `stream`.
+inline std::string Text(const std::vector<LogChunk>& chunks, OutputStream stream) {
+  std::string text;
+  for (const LogChunk& chunk : chunks) {
+    if (chunk.stream == stream) {
+      text += chunk.data;
+    }
+  }
+  return text;
+}
+
+// Starts `spec` and waits until its log shows `line`.
+template <typename Fixture>
+std::string StartAndAwait(Fixture& f, const ContainerSpec& spec, const std::string& line) {
+  auto started = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(started);
+  REQUIRE(gofer::testing::Eventually(
+      [&] { return Text(ReadLogs(f.engine(), started->id), OutputStream::kStdout).find(line) !=
+                   std::string::npos; },
+      absl::Seconds(60), absl::Milliseconds(20)));
+  return started->id;
+}
+
+struct ExecResult {
+  std::string out;
+  std::string err;
+  int exit_code = -1;
+};
+
+// Runs an exec session to its end, writing `input` first (then closing stdin with `close`).
+inline ExecResult RunExec(ContainerEngine& engine, const ExecSpec& spec, const std::string& input,
+                          bool close) {
+  auto session = engine.Exec(spec);
+  GOFER_REQUIRE_OK(session);
+  if (!input.empty()) {
+    GOFER_REQUIRE_OK((*session)->WriteStdin(input));
+  }
+  if (close) {
+    GOFER_REQUIRE_OK((*session)->CloseStdin());
+  }
+  ExecResult result;
+  std::vector<ExecOutput> output;
+  const absl::Time deadline = absl::Now() + absl::Seconds(60);
+  while (true) {
+    auto more = (*session)->ReadOutput(absl::Milliseconds(50), &output);
+    GOFER_REQUIRE_OK(more);
+    if (!*more) {
+      break;
+    }
+    REQUIRE(absl::Now() < deadline);
+  }
+  for (const ExecOutput& piece : output) {
+    (piece.stream == OutputStream::kStderr ? result.err : result.out) += piece.data;
+  }
+  auto code = (*session)->ExitCode();
+  GOFER_REQUIRE_OK(code);
+  result.exit_code = *code;
+  return result;
+}
+
+template <typename Fixture>
+void ReportsTheExitCode() {
+  Fixture f;
+  auto started = f.engine().Start(f.Spec({"sh", "-c", "exit 3"}));
+  GOFER_REQUIRE_OK(started);
+  CHECK_FALSE(started->id.empty());
+  CHECK_FALSE(started->node.empty());
+  const ContainerStatus status = WaitExited(f.engine(), started->id);
+  CHECK(status.state == ContainerState::kExited);
+  CHECK(status.exit_code == 3);
+  CHECK_FALSE(status.oom_killed);
+  // Both times are set; their order is not checked (dockerd may record a very short
+  // container's start after its exit).
+  CHECK(status.started.has_value());
+  CHECK(status.finished.has_value());
+  CHECK(status.labels.at(kManagedLabel) == kManagedValue);
+}
+
+template <typename Fixture>
+void PassesTheEnvironment() {
+  Fixture f;
+  ContainerSpec spec = f.Spec({"sh", "-c", "echo \"$GREETING, $NAME\""});
+  spec.env = {{"GREETING", "hello"}, {"NAME", "a b=c"}};
+  auto started = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(started);
+  CHECK(WaitExited(f.engine(), started->id).exit_code == 0);
+  CHECK(Text(ReadLogs(f.engine(), started->id), OutputStream::kStdout) == "hello, a b=c\n");
+}
+
+template <typename Fixture>
+void RunsTheEntrypointWithTheCommandAsArguments() {
+  Fixture f;
+  ContainerSpec spec = f.Spec({"first", "second"});
+  spec.entrypoint = {"echo", "entry"};
+  auto started = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(started);
+  CHECK(WaitExited(f.engine(), started->id).exit_code == 0);
+  CHECK(Text(ReadLogs(f.engine(), started->id), OutputStream::kStdout) == "entry first second\n");
+}
+
+template <typename Fixture>
+void KeepsStdoutAndStderrApart() {
+  Fixture f;
+  auto started = f.engine().Start(
+      f.Spec({"sh", "-c", "echo out1; echo err1 >&2; echo out2; echo err2 >&2"}));
+  GOFER_REQUIRE_OK(started);
+  WaitExited(f.engine(), started->id);
+  const std::vector<LogChunk> chunks = ReadLogs(f.engine(), started->id);
+  CHECK(Text(chunks, OutputStream::kStdout) == "out1\nout2\n");
+  CHECK(Text(chunks, OutputStream::kStderr) == "err1\nerr2\n");
+  int64_t position = 0;
+  for (const LogChunk& chunk : chunks) {  // offsets count both streams, in order
+    CHECK(chunk.offset == position);
+    position += static_cast<int64_t>(chunk.data.size());
+  }
+  CHECK(position == 20);
+}
+
+template <typename Fixture>
+void FollowsTheLogFromAnOffsetUntilExit() {
+  Fixture f;
+  auto started = f.engine().Start(
+      f.Spec({"sh", "-c", "echo one; sleep 0.5; echo two >&2; sleep 0.5; echo three"}));
+  GOFER_REQUIRE_OK(started);
+  // Following starts while the container runs and ends when it exits.
+  const std::vector<LogChunk> chunks =
+      ReadLogs(f.engine(), started->id, {.offset = 2, .follow = true});
+  CHECK(IsTerminal(f.engine().Inspect(started->id)->state));
+  REQUIRE(chunks.size() == 3);
+  CHECK(chunks[0].data == "e\n");
+  CHECK(chunks[0].offset == 2);
+  CHECK(chunks[1].data == "two\n");
+  CHECK(chunks[1].stream == OutputStream::kStderr);
+  CHECK(chunks[1].offset == 4);
+  CHECK(chunks[2].data == "three\n");
+  CHECK(chunks[2].offset == 8);
+}
+
+template <typename Fixture>
+void ReportsAnOomKillUnderAMemoryLimit() {
+  Fixture f;
+  // The shell doubles a string until the kernel kills it.
+  ContainerSpec spec = f.Spec({"sh", "-c", "x=a; while true; do x=\"$x$x\"; done"});
+  spec.resources.memory_bytes = 32 << 20;
+  auto started = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(started);
+  const ContainerStatus status = WaitExited(f.engine(), started->id);
+  CHECK(status.oom_killed);
+  CHECK(status.exit_code == 137);
+}
+
+template <typename Fixture>
+void StopsWithinTheGracePeriodWhenSigtermIsHandled() {
+  Fixture f;
+  const std::string id = StartAndAwait(
+      f, f.Spec({"sh", "-c", "trap 'echo terminated; exit 7' TERM; echo ready; "
+                             "while true; do sleep 0.1; done"}),
+      "ready");
+  GOFER_REQUIRE_OK(f.engine().Stop(id, absl::Seconds(30)));
+  const ContainerStatus status = f.engine().Inspect(id).value();
+  CHECK(status.state == ContainerState::kExited);
+  CHECK(status.exit_code == 7);
+  CHECK(Text(ReadLogs(f.engine(), id), OutputStream::kStdout) == "ready\nterminated\n");
+}
+
+template <typename Fixture>
+void KillsAfterTheGracePeriodWhenSigtermIsIgnored() {
+  Fixture f;
+  // As PID 1 without a handler, the shell never sees SIGTERM; only SIGKILL ends it.
+  const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  GOFER_REQUIRE_OK(f.engine().Stop(id, absl::Seconds(1)));
+  const ContainerStatus status = f.engine().Inspect(id).value();
+  CHECK(status.state == ContainerState::kExited);
+  CHECK(status.exit_code == 137);
+  GOFER_REQUIRE_OK(f.engine().Stop(id, absl::Seconds(1)));  // stopping again is fine
+}
+
+template <typename Fixture>
+void ExecsWithATerminal() {
+  Fixture f;
+  const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  const ExecResult result = RunExec(
+      f.engine(),
+      {.container = id, .command = {"sh", "-c", "tty; read x; echo \"got $x\"; exit 4"},
+       .tty = true, .env = {{"X", "1"}}, .size = {24, 80}},
+      "hello\n", false);
+  INFO(result.out);
+  CHECK(result.out.find("/dev/pts/") != std::string::npos);
+  CHECK(result.out.find("got hello") != std::string::npos);
+  CHECK(result.err.empty());
+  CHECK(result.exit_code == 4);
+}
+
+template <typename Fixture>
+void ExecsWithoutATerminalKeepingStreamsApart() {
+  Fixture f;
+  ContainerSpec spec = f.Spec({"sh", "-c", "echo ready; sleep 1000"});
+  spec.env = {{"FROM_CONTAINER", "c"}};
+  const std::string id = StartAndAwait(f, spec, "ready");
+  const ExecResult result = RunExec(
+      f.engine(),
+      {.container = id,
+       .command = {"sh", "-c", "cat; echo \"$FROM_CONTAINER$FROM_EXEC\" >&2; exit 5"},
+       .env = {{"FROM_EXEC", "e"}}},
+      "abc\n", true);
+  CHECK(result.out == "abc\n");
+  CHECK(result.err == "ce\n");
+  CHECK(result.exit_code == 5);
+}
+
+template <typename Fixture>
+void RefusesExecIntoAStoppedContainer() {
+  Fixture f;
+  auto started = f.engine().Start(f.Spec({"sh", "-c", "exit 0"}));
+  GOFER_REQUIRE_OK(started);
+  WaitExited(f.engine(), started->id);
+  GOFER_REQUIRE_CODE(f.engine().Exec({.container = started->id, .command = {"true"}}),
+                     absl::StatusCode::kFailedPrecondition);
+}
+
+template <typename Fixture>
+void AdoptsARunningContainerAfterARestart() {
+  Fixture f;
+  ContainerSpec spec = f.Spec({"sh", "-c", "echo ready; sleep 1000"});
+  spec.labels["gofer.attempt"] = "adopt-me";
+  const std::string id = StartAndAwait(f, spec, "ready");
+  ContainerEngine& restarted = f.Restart();
+  auto found = restarted.List({{"gofer.attempt", "adopt-me"}});
+  GOFER_REQUIRE_OK(found);
+  REQUIRE(found->size() == 1);
+  CHECK(found->front().id == id);
+  CHECK(found->front().name == spec.name);
+  CHECK(found->front().state == ContainerState::kRunning);
+  CHECK(Text(ReadLogs(restarted, id), OutputStream::kStdout) == "ready\n");
+  GOFER_REQUIRE_OK(restarted.Stop(id, absl::ZeroDuration()));
+  CHECK(restarted.Inspect(id)->state == ContainerState::kExited);
+  CHECK(restarted.List({{"gofer.attempt", "no-such-attempt"}})->empty());
+}
+
+template <typename Fixture>
+void WakesAWatcherWhenTheContainerExits() {
+  Fixture f;
+  const std::string id =
+      StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  std::atomic<int> calls{0};
+  std::unique_ptr<Subscription> subscription = f.engine().Watch(id, [&] { ++calls; });
+  const int before = calls.load();
+  GOFER_REQUIRE_OK(f.engine().Stop(id, absl::ZeroDuration()));
+  CHECK(gofer::testing::Eventually([&] { return calls.load() > before; }));
+  subscription.reset();  // no call after this returns
+  const int after = calls.load();
+  GOFER_REQUIRE_OK(f.engine().Remove(id, false));
+  CHECK(calls.load() == after);
+}
+
+template <typename Fixture>
+void AnswersNotFoundForAnUnknownContainer() {
+  Fixture f;
+  const std::string missing = "gofer-no-such-container";
+  GOFER_REQUIRE_CODE(f.engine().Inspect(missing), absl::StatusCode::kNotFound);
+  GOFER_REQUIRE_CODE(f.engine().Stop(missing, absl::ZeroDuration()), absl::StatusCode::kNotFound);
+  GOFER_REQUIRE_CODE(f.engine().Remove(missing, true), absl::StatusCode::kNotFound);
+  GOFER_REQUIRE_CODE(f.engine().OpenLogs(missing, {}), absl::StatusCode::kNotFound);
+  GOFER_REQUIRE_CODE(f.engine().Exec({.container = missing, .command = {"true"}}),
+                     absl::StatusCode::kNotFound);
+}
+
+template <typename Fixture>
+void RefusesASecondContainerWithTheSameName() {
+  Fixture f;
+  const ContainerSpec spec = f.Spec({"sh", "-c", "exit 0"});
+  auto first = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(first);
+  auto second = f.engine().Start(spec);
+  GOFER_REQUIRE_CODE(second, absl::StatusCode::kAlreadyExists);
+  CHECK(GetErrorDetails(second.status()).metadata["scheduler_id"] == first->id);
+  CHECK(f.engine().Inspect(spec.name)->id == first->id);  // names work wherever ids do
+}
+
+template <typename Fixture>
+void RemovesARunningContainerOnlyWithForce() {
+  Fixture f;
+  const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  GOFER_REQUIRE_CODE(f.engine().Remove(id, false), absl::StatusCode::kFailedPrecondition);
+  GOFER_REQUIRE_OK(f.engine().Remove(id, true));
+  GOFER_REQUIRE_CODE(f.engine().Inspect(id), absl::StatusCode::kNotFound);
+}
+
+template <typename Fixture>
+void LimitsTheNumberOfProcesses() {
+  Fixture f;
+  ContainerSpec spec = f.Spec({"sh", "-c", "for i in $(seq 1 40); do sleep 1 & done; wait"});
+  spec.resources.pids = 10;
+  auto started = f.engine().Start(spec);
+  GOFER_REQUIRE_OK(started);
+  WaitExited(f.engine(), started->id);
+  const std::string err = Text(ReadLogs(f.engine(), started->id), OutputStream::kStderr);
+  INFO(err);
+  CHECK(err.find("fork") != std::string::npos);
+}
+
+}  // namespace gofer::scheduler::conformance
+
+// Instantiates every conformance case for `Fixture`, named "NAME <behaviour>".
+#define GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, Behaviour, sentence) \
+  TEST_CASE(NAME " " sentence) { ::gofer::scheduler::conformance::Behaviour<Fixture>(); }
+
+#define GOFER_ENGINE_CONFORMANCE(NAME, Fixture)                                                  \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsTheExitCode,                               \
+                                "reports the exit code and times of a finished container")       \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, PassesTheEnvironment,                             \
+                                "passes the environment to the command")                         \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RunsTheEntrypointWithTheCommandAsArguments,       \
+                                "runs the entrypoint with the command as its arguments")         \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KeepsStdoutAndStderrApart,                        \
+                                "keeps stdout and stderr apart in the log, offsets in order")    \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, FollowsTheLogFromAnOffsetUntilExit,               \
+                                "follows the log from an offset until the container exits")      \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsAnOomKillUnderAMemoryLimit,                \
+                                "reports an OOM kill under a memory limit")                      \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, StopsWithinTheGracePeriodWhenSigtermIsHandled,    \
+                                "stops a container that handles SIGTERM within the grace period") \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KillsAfterTheGracePeriodWhenSigtermIsIgnored,     \
+                                "kills a container that ignores SIGTERM after the grace period") \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithATerminal,                               \
+                                "runs an exec session on a terminal with stdin")                 \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithoutATerminalKeepingStreamsApart,         \
+                                "runs an exec session without a terminal, streams apart")        \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesExecIntoAStoppedContainer,                 \
+                                "refuses exec into a container that is not running")             \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AdoptsARunningContainerAfterARestart,             \
+                                "lets a restarted engine find a running container by its labels") \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, WakesAWatcherWhenTheContainerExits,               \
+                                "notifies a watcher when the container stops")                   \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AnswersNotFoundForAnUnknownContainer,             \
+                                "answers NOT_FOUND for a container that does not exist")         \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesASecondContainerWithTheSameName,           \
+                                "refuses a second container with the same name")                 \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RemovesARunningContainerOnlyWithForce,            \
+                                "removes a running container only with force")                   \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, LimitsTheNumberOfProcesses,                       \
+                                "limits the number of processes")
