@@ -4,7 +4,7 @@
 // --runs times each after one warm-up of each. Prints the medians and their ratio (target
 // ≤ 1.2), and the scheduler's start→exit→removed for comparison with --rm.
 //
-//   scheduler_bench --binary build/services/scheduler/gofer-scheduler \
+//   scheduler_bench --binary build/services/scheduler/gofer-scheduler
 //       --docker-host unix:///path/docker.sock --image gofer-test/busybox:1 [--runs N]
 #include <signal.h>
 #include <unistd.h>
@@ -114,13 +114,13 @@ double RawDockerRun(const Options& o) {
 int main(int argc, char** argv) {
   Options o;
   if (!Parse(argc, argv, &o)) {
-    return Fail("usage: scheduler_bench --binary PATH --docker-host unix://PATH --image IMAGE "
-                "[--runs N]");
+    return Fail(
+        "usage: scheduler_bench --binary PATH --docker-host unix://PATH --image IMAGE "
+        "[--runs N]");
   }
   auto server = ChildProcess::Start({o.binary}, {{"GOFER_SCHEDULER_LISTEN_ADDRESS", "127.0.0.1:0"},
                                                  {"GOFER_SCHEDULER_INTERNAL_CREDENTIAL", "bench"},
                                                  {"GOFER_SCHEDULER_LOG_FORMAT", "text"},
-                                                 {"GOFER_SCHEDULER_LOG_LEVEL", "warn"},
                                                  {"GOFER_SCHEDULER_BACKEND", "docker"},
                                                  {"GOFER_SCHEDULER_DOCKER_HOST", o.docker_host}});
   if (!server.ok()) {

@@ -2,7 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"

@@ -199,8 +199,8 @@ class Differ {
                      : to.empty() ? ConfigChange::KIND_REMOVED
                                   : ConfigChange::KIND_CHANGED);
     change->set_path(path);
-    change->set_from(std::move(from));
-    change->set_to(std::move(to));
+    change->set_from_value(std::move(from));
+    change->set_to_value(std::move(to));
   }
 
   gofer::v1::ConfigDiff* out_;

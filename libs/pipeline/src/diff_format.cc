@@ -135,16 +135,16 @@ void AppendSide(char marker, const std::string& path, const std::string& json, s
 void AppendChange(const ConfigChange& change, std::string& out) {
   switch (change.kind()) {
     case ConfigChange::KIND_ADDED:
-      AppendSide('+', change.path(), change.to(), out);
+      AppendSide('+', change.path(), change.to_value(), out);
       return;
     case ConfigChange::KIND_REMOVED:
-      AppendSide('-', change.path(), change.from(), out);
+      AppendSide('-', change.path(), change.from_value(), out);
       return;
     default:
       break;
   }
-  const Json from = Parse(change.from());
-  const Json to = Parse(change.to());
+  const Json from = Parse(change.from_value());
+  const Json to = Parse(change.to_value());
   if (IsMultiline(from) || IsMultiline(to)) {
     out += fmt::format("~ {}:\n", change.path());
     AppendTextDiff(from.is_string() ? from.get<std::string>() : Compact(from),

@@ -7,7 +7,6 @@
 #include <limits>
 #include <vector>
 
-#include "absl/numeric/int128.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_join.h"

@@ -57,11 +57,11 @@ absl::StatusOr<std::vector<RoleRecord>> AccessStore::ListRoles(const std::string
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<RoleRecord>> {
         std::vector<RoleRecord> out;
-        for (const auto& row : tx.exec_params(
-                 fmt::format(
-                     "SELECT {} FROM roles WHERE id > $1 ORDER BY id COLLATE \"C\" LIMIT $2",
-                     kRoleColumns),
-                 after, limit)) {
+        for (const auto& row :
+             tx.exec_params(fmt::format("SELECT {} FROM roles WHERE id COLLATE \"C\" > $1 ORDER BY "
+                                        "id COLLATE \"C\" LIMIT $2",
+                                        kRoleColumns),
+                            after, limit)) {
           out.push_back(RoleFromRow(row));
         }
         return out;

@@ -237,9 +237,9 @@ grpc::ServerUnaryReactor* EventService::ListEvents(grpc::CallbackServerContext* 
         for (const events::Event& e : read.events) {
           ToProto(e, resp->add_events());
         }
-        if (static_cast<int>(read.events.size()) == page.limit) {
-          resp->set_next_page_token(MakePageToken(EncodeCursor(read.next), fingerprint));
-        }
+        // The log never ends: the token always points after the last event read (or stays
+        // where it was), so a reader can page to the end and keep polling from there.
+        resp->set_next_page_token(MakePageToken(EncodeCursor(read.next), fingerprint));
         return absl::OkStatus();
       });
 }

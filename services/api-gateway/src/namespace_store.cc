@@ -66,11 +66,11 @@ absl::StatusOr<std::vector<NamespaceRecord>> NamespaceStore::List(const std::str
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<NamespaceRecord>> {
         std::vector<NamespaceRecord> out;
-        for (const auto& row : tx.exec_params(
-                 fmt::format(
-                     "SELECT {} FROM namespaces WHERE id > $1 ORDER BY id COLLATE \"C\" LIMIT $2",
-                     kColumns),
-                 after, limit)) {
+        for (const auto& row :
+             tx.exec_params(fmt::format("SELECT {} FROM namespaces WHERE id COLLATE \"C\" > $1 "
+                                        "ORDER BY id COLLATE \"C\" LIMIT $2",
+                                        kColumns),
+                            after, limit)) {
           out.push_back(FromRow(row));
         }
         return out;

@@ -81,7 +81,6 @@ TEST_CASE("ListEvents pages through every event once, in order, while events are
   // again from the same token, where the events already seen come back first.
   std::vector<int64_t> seen;
   std::string token;
-  int partial = 0;  // events of the page at `token` already in `seen`
   bool consistent = true;
   const bool done = Eventually([&] {
     v1::ListEventsRequest request;
@@ -90,21 +89,12 @@ TEST_CASE("ListEvents pages through every event once, in order, while events are
     request.set_page_token(token);
     auto page = gw.Call(gw.admin_secret(), &EventStub::ListEvents, request);
     GOFER_REQUIRE_OK(page);
-    REQUIRE(page->events_size() >= partial);
-    for (int i = 0; i < page->events_size(); ++i) {
-      if (i < partial) {
-        consistent &= page->events(i).id() == seen[seen.size() - partial + i];
-      } else {
-        seen.push_back(page->events(i).id());
-      }
+    for (const auto& event : page->events()) {
+      seen.push_back(event.id());
     }
-    if (page->next_page_token().empty()) {
-      partial = page->events_size();
-    } else {
-      REQUIRE(page->events_size() == 7);
-      token = page->next_page_token();
-      partial = 0;
-    }
+    // The event log has no last page: the token always continues after what was read.
+    consistent &= !page->next_page_token().empty();
+    token = page->next_page_token();
     return seen.size() >= 60;
   });
   writer.join();

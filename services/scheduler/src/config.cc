@@ -20,7 +20,8 @@ config::Schema Config::MakeSchema() {
                  .default_value = "30s",
                  .min = absl::Seconds(1)})
       .Duration("docker.pull_timeout", &docker.pull_timeout,
-                {.description = "Deadline of one image pull.", .default_value = "10m",
+                {.description = "Deadline of one image pull.",
+                 .default_value = "10m",
                  .min = absl::Seconds(1)})
       .String("local.root", &local.root,
               {.description = "Directory of the local backend's container state, logs and "
@@ -39,12 +40,16 @@ config::Schema Config::MakeSchema() {
              .default_value = "true"})
       .Int("retry.attempts", &retry_attempts,
            {.description = "Attempts of an engine call that fails transiently (1: no retries).",
-            .default_value = "5", .min = 1, .max = 100})
+            .default_value = "5",
+            .min = 1,
+            .max = 100})
       .Duration("retry.initial_backoff", &retry.initial_backoff,
                 {.description = "Pause before the first retry; it doubles up to the maximum.",
-                 .default_value = "100ms", .min = absl::Milliseconds(1)})
+                 .default_value = "100ms",
+                 .min = absl::Milliseconds(1)})
       .Duration("retry.max_backoff", &retry.max_backoff,
-                {.description = "Longest pause between retries.", .default_value = "2s",
+                {.description = "Longest pause between retries.",
+                 .default_value = "2s",
                  .min = absl::Milliseconds(1)})
       .Duration("retry.max_elapsed", &retry.max_elapsed,
                 {.description = "No retry starts after this long since the first attempt.",
@@ -53,7 +58,8 @@ config::Schema Config::MakeSchema() {
                 {.description = "WaitState's timeout when the request sets none.",
                  .default_value = "30s"})
       .Duration("wait.max_timeout", &service.max_wait,
-                {.description = "The longest WaitState may wait.", .default_value = "10m",
+                {.description = "The longest WaitState may wait.",
+                 .default_value = "10m",
                  .min = absl::Seconds(1)});
   return schema;
 }

@@ -119,14 +119,16 @@ void EventWatcher::NotifyAll() {
 void EventWatcher::Run() {
   absl::Duration backoff = absl::Milliseconds(100);
   while (!stop_.HasBeenNotified()) {
-    Follow();
+    if (Follow()) {
+      backoff = absl::Milliseconds(100);  // it was connected: start backing off afresh
+    }
     NotifyAll();  // whatever happened while disconnected is seen by re-inspecting
     stop_.WaitForNotificationWithTimeout(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(5));
   }
 }
 
-void EventWatcher::Follow() {
+bool EventWatcher::Follow() {
   // `since` a little in the past replays what happened while (re)connecting; duplicates only
   // cause spurious wake-ups.
   auto stream = http_.Open({.path = "/events",
@@ -134,16 +136,16 @@ void EventWatcher::Follow() {
                                       {"filters", LabelFilter({}, true)}},
                             .timeout = absl::Seconds(10)});
   if (!stream.ok() || (*stream)->status() != 200) {
-    spdlog::warn("docker events: {}", stream.ok() ? (*stream)->ReadAll(absl::Seconds(1))
-                                                  : stream.status().ToString());
-    return;
+    spdlog::warn("docker events: {}",
+                 stream.ok() ? (*stream)->ReadAll(absl::Seconds(1)) : stream.status().ToString());
+    return false;
   }
   NotifyAll();
   std::string pending;
   while (!stop_.HasBeenNotified()) {
     auto more = (*stream)->Read(absl::Milliseconds(200), &pending);
     if (!more.ok() || !*more) {
-      return;
+      return true;
     }
     size_t newline;
     while ((newline = pending.find('\n')) != std::string::npos) {
@@ -154,6 +156,7 @@ void EventWatcher::Follow() {
       pending.erase(0, newline + 1);
     }
   }
+  return true;
 }
 
 }  // namespace gofer::scheduler::docker

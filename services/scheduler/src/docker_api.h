@@ -61,7 +61,8 @@ class EventWatcher {
     std::function<void()> on_change;
   };
   void Run();
-  void Follow();
+  // Follows one events connection until it ends; false when it could not connect.
+  bool Follow();
   void Notify(std::string_view id, std::string_view name);
   void NotifyAll();
   void Remove(uint64_t token);

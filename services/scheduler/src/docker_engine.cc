@@ -84,17 +84,17 @@ absl::Status DockerEngine::Pull(const ContainerSpec& spec) {
                               docker::RegistryAuthHeader(*spec.registry_auth, ref.registry));
   }
   GOFER_ASSIGN_OR_RETURN(HttpResponse response, http_->Call(request));
-  std::string error = Ok(response) ? docker::PullStreamError(response.body)
-                                   : docker::ErrorMessage(response.body);
+  std::string error =
+      Ok(response) ? docker::PullStreamError(response.body) : docker::ErrorMessage(response.body);
   if (error.empty()) {
     return absl::OkStatus();
   }
   if (response.status == 503) {
     return absl::UnavailableError(fmt::format("pulling image '{}': {}", spec.image, error));
   }
-  return WithErrorInfo(absl::FailedPreconditionError(
-                           fmt::format("cannot pull image '{}': {}", spec.image, error)),
-                       ErrorReason::kFailedPrecondition, {{"image", spec.image}});
+  return WithErrorInfo(
+      absl::FailedPreconditionError(fmt::format("cannot pull image '{}': {}", spec.image, error)),
+      ErrorReason::kFailedPrecondition, {{"image", spec.image}});
 }
 
 absl::StatusOr<std::string> DockerEngine::EnsureImage(const ContainerSpec& spec) {
@@ -114,13 +114,12 @@ absl::StatusOr<std::string> DockerEngine::EnsureImage(const ContainerSpec& spec)
 
 absl::StatusOr<std::string> DockerEngine::Create(const ContainerSpec& spec,
                                                  const std::string& digest) {
-  GOFER_ASSIGN_OR_RETURN(
-      HttpResponse created,
-      http_->Call({.method = "POST",
-                   .path = "/containers/create",
-                   .query = {{"name", spec.name}},
-                   .json_body = docker::CreateContainerBody(spec, digest).dump(),
-                   .timeout = options_.request_timeout}));
+  GOFER_ASSIGN_OR_RETURN(HttpResponse created,
+                         http_->Call({.method = "POST",
+                                      .path = "/containers/create",
+                                      .query = {{"name", spec.name}},
+                                      .json_body = docker::CreateContainerBody(spec, digest).dump(),
+                                      .timeout = options_.request_timeout}));
   if (Ok(created)) {
     GOFER_ASSIGN_OR_RETURN(json body, ParseBody(created, "POST /containers/create"));
     return body.value("Id", std::string());
@@ -170,7 +169,8 @@ absl::StatusOr<StartedContainer> DockerEngine::Start(const ContainerSpec& spec) 
 }
 
 absl::Status DockerEngine::Stop(std::string_view id, absl::Duration grace) {
-  GOFER_ASSIGN_OR_RETURN(json inspect, docker::InspectManaged(*http_, id, options_.request_timeout));
+  GOFER_ASSIGN_OR_RETURN(json inspect,
+                         docker::InspectManaged(*http_, id, options_.request_timeout));
   const int64_t seconds = static_cast<int64_t>(std::ceil(absl::ToDoubleSeconds(grace)));
   GOFER_ASSIGN_OR_RETURN(
       HttpResponse stopped,
@@ -185,7 +185,8 @@ absl::Status DockerEngine::Stop(std::string_view id, absl::Duration grace) {
 }
 
 absl::StatusOr<ContainerStatus> DockerEngine::Inspect(std::string_view id) {
-  GOFER_ASSIGN_OR_RETURN(json inspect, docker::InspectManaged(*http_, id, options_.request_timeout));
+  GOFER_ASSIGN_OR_RETURN(json inspect,
+                         docker::InspectManaged(*http_, id, options_.request_timeout));
   GOFER_ASSIGN_OR_RETURN(std::string node, Node());
   return docker::ParseInspect(inspect, node);
 }
@@ -214,13 +215,14 @@ absl::StatusOr<std::vector<ContainerStatus>> DockerEngine::List(const Labels& la
 }
 
 absl::Status DockerEngine::Remove(std::string_view id, bool force) {
-  GOFER_ASSIGN_OR_RETURN(json inspect, docker::InspectManaged(*http_, id, options_.request_timeout));
+  GOFER_ASSIGN_OR_RETURN(json inspect,
+                         docker::InspectManaged(*http_, id, options_.request_timeout));
   const std::string status = inspect["State"].value("Status", "");
   if (!force && (status == "running" || status == "paused" || status == "restarting")) {
-    return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
-                             "container '{}' is {}; stop it first or remove it with force", id,
-                             status)),
-                         ErrorReason::kFailedPrecondition);
+    return WithErrorInfo(
+        absl::FailedPreconditionError(
+            fmt::format("container '{}' is {}; stop it first or remove it with force", id, status)),
+        ErrorReason::kFailedPrecondition);
   }
   GOFER_ASSIGN_OR_RETURN(
       HttpResponse removed,

@@ -140,9 +140,9 @@ absl::StatusOr<std::unique_ptr<ExecSession>> StartDockerExec(const DockerHttp& h
                                                              absl::Duration timeout) {
   GOFER_ASSIGN_OR_RETURN(json inspect, InspectManaged(http, spec.container, timeout));
   if (inspect["State"].value("Status", "") != "running") {
-    return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
-                             "container '{}' is not running", spec.container)),
-                         ErrorReason::kFailedPrecondition);
+    return WithErrorInfo(
+        absl::FailedPreconditionError(fmt::format("container '{}' is not running", spec.container)),
+        ErrorReason::kFailedPrecondition);
   }
   GOFER_ASSIGN_OR_RETURN(
       HttpResponse created,
@@ -158,12 +158,11 @@ absl::StatusOr<std::unique_ptr<ExecSession>> StartDockerExec(const DockerHttp& h
   if (exec_id.empty()) {
     return absl::InternalError("the engine did not return an exec id");
   }
-  GOFER_ASSIGN_OR_RETURN(
-      std::unique_ptr<HttpStream> stream,
-      http.Open({.method = "POST",
-                 .path = fmt::format("/exec/{}/start", exec_id),
-                 .json_body = json{{"Detach", false}, {"Tty", spec.tty}}.dump(),
-                 .timeout = timeout}));
+  GOFER_ASSIGN_OR_RETURN(std::unique_ptr<HttpStream> stream,
+                         http.Open({.method = "POST",
+                                    .path = fmt::format("/exec/{}/start", exec_id),
+                                    .json_body = json{{"Detach", false}, {"Tty", spec.tty}}.dump(),
+                                    .timeout = timeout}));
   if (stream->status() != 200 && stream->status() != 101) {
     return StatusFromResponse({stream->status(), stream->ReadAll(timeout)}, "exec session",
                               exec_id);

@@ -101,8 +101,7 @@ class DockerHttp {
   const std::string& socket_path() const { return socket_path_; }
 
  private:
-  CURL* NewHandle(const HttpRequest& request, struct curl_slist** headers,
-                  std::string* body) const;
+  CURL* NewHandle(const HttpRequest& request, struct curl_slist** headers, std::string* body) const;
   std::string Url(const HttpRequest& request) const;
 
   const std::string socket_path_;

@@ -31,10 +31,10 @@ std::optional<absl::Time> ParseTime(const json& value) {
 
 ContainerState StateOf(std::string_view status) {
   static const auto* const kStates = new std::map<std::string_view, ContainerState>{
-      {"created", ContainerState::kCreated},       {"running", ContainerState::kRunning},
-      {"paused", ContainerState::kPaused},         {"restarting", ContainerState::kRestarting},
-      {"removing", ContainerState::kExited},       {"exited", ContainerState::kExited},
-      {"dead", ContainerState::kDead},             {"stopped", ContainerState::kExited},
+      {"created", ContainerState::kCreated},    {"running", ContainerState::kRunning},
+      {"paused", ContainerState::kPaused},      {"restarting", ContainerState::kRestarting},
+      {"removing", ContainerState::kExited},    {"exited", ContainerState::kExited},
+      {"dead", ContainerState::kDead},          {"stopped", ContainerState::kExited},
       {"configured", ContainerState::kCreated},  // podman's name for created
   };
   auto it = kStates->find(status);
@@ -70,9 +70,10 @@ ImageReference ParseImageReference(std::string_view image) {
   }
   ref.repository = std::string(rest);
   const size_t first_slash = rest.find('/');
-  ref.registry = first_slash != std::string_view::npos && IsRegistryHost(rest.substr(0, first_slash))
-                     ? std::string(rest.substr(0, first_slash))
-                     : "docker.io";
+  ref.registry =
+      first_slash != std::string_view::npos && IsRegistryHost(rest.substr(0, first_slash))
+          ? std::string(rest.substr(0, first_slash))
+          : "docker.io";
   return ref;
 }
 
@@ -100,8 +101,8 @@ json CreateContainerBody(const ContainerSpec& spec, const std::string& image_dig
   if (spec.resources.pids > 0) {
     host["PidsLimit"] = spec.resources.pids;
   }
-  json body = {{"Image", spec.image}, {"Env", env},          {"Labels", labels},
-               {"Tty", false},        {"OpenStdin", false},  {"AttachStdout", true},
+  json body = {{"Image", spec.image},  {"Env", env},         {"Labels", labels},
+               {"Tty", false},         {"OpenStdin", false}, {"AttachStdout", true},
                {"AttachStderr", true}, {"HostConfig", host}};
   if (!spec.entrypoint.empty()) {
     body["Entrypoint"] = spec.entrypoint;
@@ -174,10 +175,11 @@ std::string ImageDigestOf(const json& image_inspect, const ImageReference& refer
 }
 
 std::string RegistryAuthHeader(const RegistryAuth& auth, const std::string& server) {
-  const json config = {{"username", auth.username},
-                       {"password", auth.password},
-                       {"serveraddress",
-                        server == "docker.io" ? std::string("https://index.docker.io/v1/") : server}};
+  const json config = {
+      {"username", auth.username},
+      {"password", auth.password},
+      {"serveraddress",
+       server == "docker.io" ? std::string("https://index.docker.io/v1/") : server}};
   // base64url with padding (the engine decodes with Go's base64.URLEncoding).
   return absl::StrReplaceAll(absl::Base64Escape(config.dump()), {{"+", "-"}, {"/", "_"}});
 }

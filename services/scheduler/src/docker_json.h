@@ -33,7 +33,8 @@ nlohmann::json CreateContainerBody(const ContainerSpec& spec, const std::string&
 
 // A ContainerStatus from GET /containers/{id}/json. INTERNAL when the document lacks the
 // fields every engine sends (Id, State).
-absl::StatusOr<ContainerStatus> ParseInspect(const nlohmann::json& inspect, const std::string& node);
+absl::StatusOr<ContainerStatus> ParseInspect(const nlohmann::json& inspect,
+                                             const std::string& node);
 
 // The digest to record for a pulled or local image (GET /images/{name}/json): the RepoDigest of
 // `reference`'s repository when present, else the first RepoDigest, else the image Id.

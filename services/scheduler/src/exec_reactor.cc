@@ -26,8 +26,8 @@ grpc::Status Invalid(const std::string& field, const std::string& why) {
 
 class ExecReactor final : public grpc::ServerBidiReactor<v1::ExecRequest, v1::ExecResponse> {
  public:
-  ExecReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime,
-              ContainerEngine& engine, bool enabled)
+  ExecReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime, ContainerEngine& engine,
+              bool enabled)
       : context_(context), runtime_(runtime), engine_(engine) {
     if (absl::Status auth = runtime_.CheckInternalCaller(*context); !auth.ok()) {
       Finish(rpc::ToGrpcStatus(auth));
@@ -171,11 +171,10 @@ class ExecReactor final : public grpc::ServerBidiReactor<v1::ExecRequest, v1::Ex
     pause_ = NextPause(pause_, kMaxPause);
     lifetime_.Acquire();
     alarm_ = std::make_unique<grpc::Alarm>();
-    alarm_->Set(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(pause_),
-                [this](bool) {
-                  Run([this] { Pump(); });
-                  Released();
-                });
+    alarm_->Set(std::chrono::system_clock::now() + absl::ToChronoNanoseconds(pause_), [this](bool) {
+      Run([this] { Pump(); });
+      Released();
+    });
   }
 
   void WriteNext() {

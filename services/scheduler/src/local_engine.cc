@@ -182,8 +182,8 @@ absl::StatusOr<StartedContainer> LocalEngine::Start(const ContainerSpec& spec) {
 absl::StatusOr<ContainerStatus> LocalEngine::Inspect(std::string_view id) {
   GOFER_ASSIGN_OR_RETURN(std::string dir, Resolve(id));
   GOFER_ASSIGN_OR_RETURN(local::Meta meta, local::ReadMeta(dir));
-  ContainerStatus status{.id = meta.id, .name = meta.name, .labels = meta.labels,
-                         .image = meta.image, .node = node_};
+  ContainerStatus status{
+      .id = meta.id, .name = meta.name, .labels = meta.labels, .image = meta.image, .node = node_};
   std::optional<local::Started> started = local::ReadStarted(dir);
   std::optional<local::Exit> exit = local::ReadExit(dir);
   if (started.has_value() && !exit.has_value() && !local::IsAlive(*started)) {
@@ -220,7 +220,8 @@ absl::StatusOr<std::vector<ContainerStatus>> LocalEngine::List(const Labels& lab
     }
   }
   if (error) {
-    return absl::UnavailableError(fmt::format("cannot list {}: {}", options_.root, error.message()));
+    return absl::UnavailableError(
+        fmt::format("cannot list {}: {}", options_.root, error.message()));
   }
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;
@@ -286,9 +287,9 @@ absl::StatusOr<std::unique_ptr<ExecSession>> LocalEngine::Exec(const ExecSpec& s
   GOFER_ASSIGN_OR_RETURN(ContainerStatus status, Inspect(spec.container));
   std::optional<local::Started> started = local::ReadStarted(dir);
   if (status.state != ContainerState::kRunning || !started.has_value()) {
-    return WithErrorInfo(absl::FailedPreconditionError(
-                             fmt::format("container '{}' is not running", spec.container)),
-                         ErrorReason::kFailedPrecondition);
+    return WithErrorInfo(
+        absl::FailedPreconditionError(fmt::format("container '{}' is not running", spec.container)),
+        ErrorReason::kFailedPrecondition);
   }
   GOFER_ASSIGN_OR_RETURN(local::Meta meta, local::ReadMeta(dir));
   return local::StartLocalExec(spec, meta, *started);

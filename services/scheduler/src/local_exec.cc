@@ -58,9 +58,15 @@ std::vector<std::string> ExecEnvironment(pid_t pid, const ExecSpec& spec) {
 }
 
 std::vector<std::string> ExecArgv(const ExecSpec& spec, pid_t pid) {
-  std::vector<std::string> argv = {"/usr/bin/nsenter", "--target", std::to_string(pid),
-                                   "--mount",          "--uts",    "--ipc",
-                                   "--net",            "--pid",    "--root",
+  std::vector<std::string> argv = {"/usr/bin/nsenter",
+                                   "--target",
+                                   std::to_string(pid),
+                                   "--mount",
+                                   "--uts",
+                                   "--ipc",
+                                   "--net",
+                                   "--pid",
+                                   "--root",
                                    spec.working_dir.empty() ? "--wd" : "--wd=" + spec.working_dir,
                                    "--"};
   if (access("/usr/bin/setpriv", X_OK) == 0) {
@@ -68,8 +74,8 @@ std::vector<std::string> ExecArgv(const ExecSpec& spec, pid_t pid) {
     for (const std::string& cap : DefaultCapabilities()) {
       caps.push_back("+" + absl::AsciiStrToLower(cap.substr(4)));
     }
-    argv.insert(argv.end(), {"/usr/bin/setpriv", "--bounding-set", "-all," + absl::StrJoin(caps, ","),
-                             "--inh-caps", "-all", "--"});
+    argv.insert(argv.end(), {"/usr/bin/setpriv", "--bounding-set",
+                             "-all," + absl::StrJoin(caps, ","), "--inh-caps", "-all", "--"});
   }
   argv.insert(argv.end(), spec.command.begin(), spec.command.end());
   return argv;
@@ -78,8 +84,7 @@ std::vector<std::string> ExecArgv(const ExecSpec& spec, pid_t pid) {
 // A pseudo-terminal in the container's own devpts (bwrap mounts a new instance at /dev/pts),
 // so the command sees /dev/pts/N as its terminal, as in docker; the host's if that fails.
 absl::Status OpenTerminal(pid_t pid, TerminalSize size, int* master, int* slave) {
-  *master = open(fmt::format("/proc/{}/root/dev/ptmx", pid).c_str(),
-                 O_RDWR | O_NOCTTY | O_CLOEXEC);
+  *master = open(fmt::format("/proc/{}/root/dev/ptmx", pid).c_str(), O_RDWR | O_NOCTTY | O_CLOEXEC);
   if (*master < 0) {
     *master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
   }
@@ -92,8 +97,8 @@ absl::Status OpenTerminal(pid_t pid, TerminalSize size, int* master, int* slave)
     return absl::InternalError(fmt::format("cannot open a terminal: {}", std::strerror(errno)));
   }
   if (size.rows > 0 && size.columns > 0) {
-    winsize ws{static_cast<unsigned short>(size.rows), static_cast<unsigned short>(size.columns),
-               0, 0};
+    winsize ws{static_cast<unsigned short>(size.rows), static_cast<unsigned short>(size.columns), 0,
+               0};
     ioctl(*master, TIOCSWINSZ, &ws);
   }
   return absl::OkStatus();
@@ -162,8 +167,8 @@ class LocalExecSession final : public ExecSession {
     if (!tty_ || size.rows == 0 || size.columns == 0) {
       return absl::OkStatus();
     }
-    winsize ws{static_cast<unsigned short>(size.rows), static_cast<unsigned short>(size.columns),
-               0, 0};
+    winsize ws{static_cast<unsigned short>(size.rows), static_cast<unsigned short>(size.columns), 0,
+               0};
     ioctl(out_fds_[0], TIOCSWINSZ, &ws);
     return absl::OkStatus();
   }
@@ -220,6 +225,26 @@ class LocalExecSession final : public ExecSession {
   int exit_code_ = 0;
 };
 
+// The child between fork and exec (async-signal-safe calls only): a session of its own with
+// `stdio` as fds 0–2 (a terminal becomes its controlling terminal), in the container's cgroups.
+[[noreturn]] void BecomeCommand(const int stdio[3], bool tty, const std::vector<std::string>& procs,
+                                char** argv, char** envp) {
+  setsid();
+  if (tty) {
+    ioctl(stdio[0], TIOCSCTTY, 0);
+  }
+  for (int fd = 0; fd < 3; ++fd) {
+    dup2(stdio[fd], fd);
+  }
+  for (const std::string& p : procs) {
+    const int fd = open(p.c_str(), O_WRONLY | O_CLOEXEC);
+    (void)!write(fd, "0", 1);
+    close(fd);
+  }
+  execve(argv[0], argv, envp);
+  _exit(127);
+}
+
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ExecSession>> StartLocalExec(const ExecSpec& spec, const Meta& meta,
@@ -240,38 +265,33 @@ absl::StatusOr<std::unique_ptr<ExecSession>> StartLocalExec(const ExecSpec& spec
              pipe2(err, O_CLOEXEC) != 0) {
     return absl::InternalError(fmt::format("cannot create pipes: {}", std::strerror(errno)));
   }
+  const int child_stdio[3] = {spec.tty ? slave : in[0], spec.tty ? slave : out[1],
+                              spec.tty ? slave : err[1]};
   const pid_t child = fork();
-  if (child == 0) {  // async-signal-safe calls only from here to exec
-    setsid();
-    if (spec.tty) {
-      ioctl(slave, TIOCSCTTY, 0);
-      dup2(slave, 0);
-      dup2(slave, 1);
-      dup2(slave, 2);
-    } else {
-      dup2(in[0], 0);
-      dup2(out[1], 1);
-      dup2(err[1], 2);
-    }
-    for (const std::string& p : procs) {
-      const int fd = open(p.c_str(), O_WRONLY | O_CLOEXEC);
-      (void)!write(fd, "0", 1);
+  const int fork_error = errno;
+  if (child == 0) {
+    BecomeCommand(child_stdio, spec.tty, procs, argv.data(), envp.data());
+  }
+  for (int fd : {slave, in[0], out[1], err[1]}) {
+    if (fd >= 0) {
       close(fd);
     }
-    execve(argv[0], argv.data(), envp.data());
-    _exit(127);
+  }
+  if (child < 0) {
+    for (int fd : {master, in[1], out[0], err[0]}) {
+      if (fd >= 0) {
+        close(fd);
+      }
+    }
+    return absl::InternalError(fmt::format("cannot fork: {}", std::strerror(fork_error)));
   }
   if (spec.tty) {
-    close(slave);
     fcntl(master, F_SETFL, O_NONBLOCK);
     return std::make_unique<LocalExecSession>(child, true, master, master, -1);
   }
-  close(in[0]);
-  close(out[1]);
-  close(err[1]);
-  fcntl(out[0], F_SETFL, O_NONBLOCK);
-  fcntl(err[0], F_SETFL, O_NONBLOCK);
-  fcntl(in[1], F_SETFL, O_NONBLOCK);
+  for (int fd : {in[1], out[0], err[0]}) {
+    fcntl(fd, F_SETFL, O_NONBLOCK);
+  }
   return std::make_unique<LocalExecSession>(child, false, in[1], out[0], err[0]);
 }
 

@@ -37,7 +37,8 @@ bool ApplyLimits(std::string_view controller, const std::string& dir, const Reso
   if (controller == "memory" && r.memory_bytes > 0) {
     const std::string bytes = std::to_string(r.memory_bytes);
     const bool ok = WriteValue(dir + "/memory.limit_in_bytes", bytes);
-    (void)WriteValue(dir + "/memory.memsw.limit_in_bytes", bytes);  // absent without swap accounting
+    (void)WriteValue(dir + "/memory.memsw.limit_in_bytes",
+                     bytes);  // absent without swap accounting
     return ok;
   }
   if (controller == "pids" && r.pids > 0) {
@@ -68,9 +69,10 @@ std::vector<char*> CStrings(const std::vector<std::string>& strings) {
 
 const std::vector<std::string>& DefaultCapabilities() {
   static const auto* const kCaps = new std::vector<std::string>{
-      "CAP_CHOWN",  "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",     "CAP_MKNOD",
-      "CAP_NET_RAW", "CAP_SETGID",      "CAP_SETUID",           "CAP_SETFCAP",    "CAP_SETPCAP",
-      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL",     "CAP_AUDIT_WRITE"};
+      "CAP_CHOWN",   "CAP_DAC_OVERRIDE", "CAP_FSETID",           "CAP_FOWNER",
+      "CAP_MKNOD",   "CAP_NET_RAW",      "CAP_SETGID",           "CAP_SETUID",
+      "CAP_SETFCAP", "CAP_SETPCAP",      "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT",
+      "CAP_KILL",    "CAP_AUDIT_WRITE"};
   return *kCaps;
 }
 
@@ -153,8 +155,8 @@ void RemoveCgroups(const std::vector<std::string>& cgroups) {
   }
 }
 
-absl::Status SpawnDetached(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                           const std::string& log) {
+absl::Status SpawnDetached(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env, const std::string& log) {
   // Everything the children need is prepared before fork: between fork and exec only
   // async-signal-safe calls are allowed in a multi-threaded process.
   std::vector<char*> args = CStrings(argv);
@@ -163,7 +165,8 @@ absl::Status SpawnDetached(const std::vector<std::string>& argv, const std::vect
   const int null_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
   int report[2];  // the grandchild reports a failed exec here; a successful one closes it
   if (log_fd < 0 || null_fd < 0 || pipe2(report, O_CLOEXEC) != 0) {
-    return absl::InternalError(fmt::format("cannot prepare the supervisor: {}", std::strerror(errno)));
+    return absl::InternalError(
+        fmt::format("cannot prepare the supervisor: {}", std::strerror(errno)));
   }
   const pid_t child = fork();
   if (child == 0) {
@@ -190,8 +193,8 @@ absl::Status SpawnDetached(const std::vector<std::string>& argv, const std::vect
   const ssize_t n = read(report[0], &error, sizeof error);
   close(report[0]);
   if (child < 0 || n > 0) {
-    return absl::FailedPreconditionError(fmt::format(
-        "cannot run {}: {}", argv[0], std::strerror(child < 0 ? errno : error)));
+    return absl::FailedPreconditionError(
+        fmt::format("cannot run {}: {}", argv[0], std::strerror(child < 0 ? errno : error)));
   }
   return absl::OkStatus();
 }

@@ -40,7 +40,7 @@ void RemoveCgroups(const std::vector<std::string>& cgroups);
 // Starts argv[0] with exactly `env` in a new session, re-parented away from this process (a
 // double fork, so the scheduler neither waits for it nor takes it down), with stdin from
 // /dev/null and stdout/stderr appended to `log`. FAILED_PRECONDITION when it cannot be executed.
-absl::Status SpawnDetached(const std::vector<std::string>& argv, const std::vector<std::string>& env,
-                           const std::string& log);
+absl::Status SpawnDetached(const std::vector<std::string>& argv,
+                           const std::vector<std::string>& env, const std::string& log);
 
 }  // namespace gofer::scheduler::local

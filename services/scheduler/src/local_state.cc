@@ -149,10 +149,10 @@ std::optional<Started> ReadStarted(const std::string& dir) {
 }
 
 absl::Status WriteExit(const std::string& dir, const Exit& exit) {
-  return WriteFileAtomically(
-      dir + "/" + kExitFile, Line({"code", std::to_string(exit.code)}) +
-                                 Line({"oom", exit.oom_killed ? "1" : "0"}) +
-                                 Line({"time", Nanos(exit.time)}) + Line({"error", exit.error}));
+  return WriteFileAtomically(dir + "/" + kExitFile, Line({"code", std::to_string(exit.code)}) +
+                                                        Line({"oom", exit.oom_killed ? "1" : "0"}) +
+                                                        Line({"time", Nanos(exit.time)}) +
+                                                        Line({"error", exit.error}));
 }
 
 std::optional<Exit> ReadExit(const std::string& dir) {
@@ -212,8 +212,8 @@ absl::StatusOr<std::optional<LogRecord>> LogRecordParser::Next() {
   if (newline == std::string::npos) {
     return std::nullopt;
   }
-  const std::vector<absl::string_view> header = absl::StrSplit(
-      absl::string_view(buffer_).substr(consumed_, newline - consumed_), ' ');
+  const std::vector<absl::string_view> header =
+      absl::StrSplit(absl::string_view(buffer_).substr(consumed_, newline - consumed_), ' ');
   int64_t nanos = 0;
   size_t length = 0;
   if (header.size() != 3 || (header[0] != "o" && header[0] != "e") ||

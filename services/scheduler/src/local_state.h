@@ -41,7 +41,7 @@ struct Meta {
 
 // Written by the shim once the sandboxed command runs.
 struct Started {
-  pid_t pid = 0;                // the command's pid (PID 1 of its namespace) on the host
+  pid_t pid = 0;                 // the command's pid (PID 1 of its namespace) on the host
   uint64_t pid_start_ticks = 0;  // its start time in /proc/<pid>/stat, against pid reuse
   absl::Time time;
 };

@@ -17,8 +17,8 @@ const absl::Duration kMaxPause = absl::Milliseconds(250);
 
 class LogsReactor final : public grpc::ServerWriteReactor<v1::StreamLogsResponse> {
  public:
-  LogsReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime,
-              ContainerEngine& engine, const v1::StreamLogsRequest& request)
+  LogsReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime, ContainerEngine& engine,
+              const v1::StreamLogsRequest& request)
       : context_(context), runtime_(runtime), engine_(engine), id_(request.scheduler_id()) {
     absl::Status ok = runtime_.CheckInternalCaller(*context);
     absl::StatusOr<LogOptions> options = LogOptionsFromProto(request);

@@ -18,8 +18,8 @@ absl::Duration BackoffBefore(const RetryPolicy& policy, int retry) {
 }
 
 absl::Status RetryTransient(const RetryPolicy& policy, const Clock& clock,
-                            const std::function<void(absl::Duration)>& sleep,
-                            std::string_view what, const std::function<absl::Status()>& attempt) {
+                            const std::function<void(absl::Duration)>& sleep, std::string_view what,
+                            const std::function<absl::Status()>& attempt) {
   const absl::Time start = clock.Now();
   for (int n = 1;; ++n) {
     absl::Status status = attempt();

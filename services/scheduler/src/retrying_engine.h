@@ -36,8 +36,8 @@ absl::Duration BackoffBefore(const RetryPolicy& policy, int retry);
 // Runs `attempt` under `policy` (see the file comment); `what` names the operation in the
 // final error. `sleep` pauses between attempts; `clock` measures the time budget.
 absl::Status RetryTransient(const RetryPolicy& policy, const Clock& clock,
-                            const std::function<void(absl::Duration)>& sleep,
-                            std::string_view what, const std::function<absl::Status()>& attempt);
+                            const std::function<void(absl::Duration)>& sleep, std::string_view what,
+                            const std::function<absl::Status()>& attempt);
 
 class RetryingEngine final : public ContainerEngine {
  public:

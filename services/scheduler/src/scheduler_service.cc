@@ -27,9 +27,9 @@ std::string Fingerprint(const Labels& labels) {
 
 }  // namespace
 
-grpc::ServerUnaryReactor* SchedulerService::StartContainer(
-    grpc::CallbackServerContext* context, const v1::StartContainerRequest* request,
-    v1::StartContainerResponse* response) {
+grpc::ServerUnaryReactor* SchedulerService::StartContainer(grpc::CallbackServerContext* context,
+                                                           const v1::StartContainerRequest* request,
+                                                           v1::StartContainerResponse* response) {
   return rpc::Unary(context, runtime_, [this, request, response]() -> absl::Status {
     GOFER_ASSIGN_OR_RETURN(ContainerSpec spec, SpecFromProto(*request));
     GOFER_ASSIGN_OR_RETURN(StartedContainer started, engine_.Start(spec));
@@ -73,8 +73,8 @@ grpc::ServerUnaryReactor* SchedulerService::GetState(grpc::CallbackServerContext
 grpc::ServerUnaryReactor* SchedulerService::WaitState(grpc::CallbackServerContext* context,
                                                       const v1::WaitStateRequest* request,
                                                       v1::WaitStateResponse* response) {
-  absl::Duration timeout = request->has_timeout() ? DurationFromProto(request->timeout())
-                                                  : options_.default_wait;
+  absl::Duration timeout =
+      request->has_timeout() ? DurationFromProto(request->timeout()) : options_.default_wait;
   timeout = std::clamp(timeout, absl::ZeroDuration(), options_.max_wait);
   return NewWaitStateReactor(context, runtime_, engine_, *request, timeout, response);
 }
@@ -89,9 +89,9 @@ grpc::ServerBidiReactor<v1::ExecRequest, v1::ExecResponse>* SchedulerService::Ex
   return NewExecReactor(context, runtime_, engine_, options_.exec_enabled);
 }
 
-grpc::ServerUnaryReactor* SchedulerService::ListContainers(
-    grpc::CallbackServerContext* context, const v1::ListContainersRequest* request,
-    v1::ListContainersResponse* response) {
+grpc::ServerUnaryReactor* SchedulerService::ListContainers(grpc::CallbackServerContext* context,
+                                                           const v1::ListContainersRequest* request,
+                                                           v1::ListContainersResponse* response) {
   return rpc::Unary(context, runtime_, [this, request, response]() -> absl::Status {
     const Labels filter(request->labels().begin(), request->labels().end());
     GOFER_ASSIGN_OR_RETURN(PageRequest page,

@@ -19,9 +19,9 @@ grpc::Status Overloaded() {
 
 class WaitReactor final : public grpc::ServerUnaryReactor {
  public:
-  WaitReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime,
-              ContainerEngine& engine, const v1::WaitStateRequest& request,
-              absl::Duration timeout, v1::WaitStateResponse* response)
+  WaitReactor(grpc::CallbackServerContext* context, rpc::Runtime& runtime, ContainerEngine& engine,
+              const v1::WaitStateRequest& request, absl::Duration timeout,
+              v1::WaitStateResponse* response)
       : runtime_(runtime),
         engine_(engine),
         id_(request.scheduler_id()),

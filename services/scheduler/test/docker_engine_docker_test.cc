@@ -35,7 +35,8 @@ TEST_CASE("DockerEngine pulls an image from a registry with credentials and reco
   CHECK(status.image_digest == started->image_digest);
 }
 
-TEST_CASE("DockerEngine fails FAILED_PRECONDITION with the engine's message when a pull is refused") {
+TEST_CASE(
+    "DockerEngine fails FAILED_PRECONDITION with the engine's message when a pull is refused") {
   RegistryFixture registry;
   DockerFixture f;
   ContainerSpec spec = f.Spec({"true"});
@@ -68,8 +69,8 @@ TEST_CASE("DockerEngine applies cpu, memory and pids limits and no network by de
 TEST_CASE("DockerEngine treats a container without the gofer.managed label as absent") {
   DockerFixture f;
   // The test's own container, labelled as a test's but not as the scheduler's.
-  auto created = Docker({"create", "--label", "gofer.test-foreign=" + f.case_id(),
-                         testing::TestImage(), "true"});
+  auto created = Docker(
+      {"create", "--label", "gofer.test-foreign=" + f.case_id(), testing::TestImage(), "true"});
   GOFER_REQUIRE_OK(created);
   const std::string id(absl::StripAsciiWhitespace(*created));
   GOFER_REQUIRE_CODE(f.engine().Inspect(id), absl::StatusCode::kNotFound);

@@ -13,8 +13,8 @@ TEST_CASE("DockerEngine refuses a docker.host that is not a unix socket") {
 }
 
 TEST_CASE("DockerEngine answers UNAVAILABLE when nothing listens on its socket") {
-  auto engine = DockerEngine::Create({.host = "unix:///tmp/gofer-no-such-engine.sock",
-                                      .request_timeout = absl::Seconds(2)});
+  auto engine = DockerEngine::Create(
+      {.host = "unix:///tmp/gofer-no-such-engine.sock", .request_timeout = absl::Seconds(2)});
   GOFER_REQUIRE_OK(engine);
   GOFER_REQUIRE_CODE((*engine)->Ping(), absl::StatusCode::kUnavailable);
   GOFER_REQUIRE_CODE((*engine)->Inspect("c"), absl::StatusCode::kUnavailable);

@@ -60,27 +60,32 @@ TEST_CASE("ParseInspect leaves the finish time of a running container unset") {
   CHECK(status->image_digest.empty());
 }
 
-TEST_CASE("ParseInspect maps podman's configured state to created and rejects documents without State") {
+TEST_CASE(
+    "ParseInspect maps podman's configured state to created and rejects documents without State") {
   json podman = json::parse(kRunning);
   podman["State"]["Status"] = "configured";
   CHECK(ParseInspect(podman, "n")->state == ContainerState::kCreated);
-  GOFER_REQUIRE_CODE(ParseInspect(json::parse(R"({"Id": "x"})"), "n"),
-                     absl::StatusCode::kInternal);
+  GOFER_REQUIRE_CODE(ParseInspect(json::parse(R"({"Id": "x"})"), "n"), absl::StatusCode::kInternal);
 }
 
 TEST_CASE("CreateContainerBody maps the spec, its limits and the managed labels") {
-  ContainerSpec spec{.name = "t", .image = "img:1", .env = {{"A", "1"}, {"B", "x=y"}},
-                     .entrypoint = {"/bin/sh", "-c"}, .command = {"echo hi"},
-                     .working_dir = "/w", .resources = {1500, 64 << 20, 32},
-                     .labels = {{"run", "7"}}, .network = NetworkMode::kNone};
+  ContainerSpec spec{.name = "t",
+                     .image = "img:1",
+                     .env = {{"A", "1"}, {"B", "x=y"}},
+                     .entrypoint = {"/bin/sh", "-c"},
+                     .command = {"echo hi"},
+                     .working_dir = "/w",
+                     .resources = {1500, 64 << 20, 32},
+                     .labels = {{"run", "7"}},
+                     .network = NetworkMode::kNone};
   const json body = CreateContainerBody(spec, "sha256:d");
   CHECK(body["Image"] == "img:1");
   CHECK(body["Env"] == json::array({"A=1", "B=x=y"}));
   CHECK(body["Entrypoint"] == json::array({"/bin/sh", "-c"}));
   CHECK(body["Cmd"] == json::array({"echo hi"}));
   CHECK(body["WorkingDir"] == "/w");
-  CHECK(body["Labels"] == json{{"run", "7"}, {"gofer.managed", "true"},
-                               {"gofer.image-digest", "sha256:d"}});
+  CHECK(body["Labels"] ==
+        json{{"run", "7"}, {"gofer.managed", "true"}, {"gofer.image-digest", "sha256:d"}});
   CHECK(body["HostConfig"]["NetworkMode"] == "none");
   CHECK(body["HostConfig"]["NanoCpus"] == 1500000000);
   CHECK(body["HostConfig"]["Memory"] == 64 << 20);

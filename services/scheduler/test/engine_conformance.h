@@ -21,104 +21,12 @@
 #include <vector>
 
 #include "container_engine.h"
+#include "engine_conformance_support.h"
 #include "gofer/common/errors.h"
 #include "gofer/testing/eventually.h"
 #include "gofer/testing/status.h"
 
 namespace gofer::scheduler::conformance {
-
-// Polls until the container has exited (fails the test after a generous deadline).
-inline ContainerStatus WaitExited(ContainerEngine& engine, const std::string& id) {
-  ContainerStatus last;
-  const bool exited = gofer::testing::Eventually(
-      [&] {
-        auto status = engine.Inspect(id);
-        GOFER_REQUIRE_OK(status);
-        last = *status;
-        return IsTerminal(status->state);
-      },
-      absl::Seconds(60), absl::Milliseconds(10));
-  INFO("state " << ContainerStateName(last.state));
-  REQUIRE(exited);
-  return last;
-}
-
-// Reads the whole log (following until the end when options.follow).
-inline std::vector<LogChunk> ReadLogs(ContainerEngine& engine, const std::string& id,
-                                      const LogOptions& options = {}) {
-  auto reader = engine.OpenLogs(id, options);
-  GOFER_REQUIRE_OK(reader);
-  std::vector<LogChunk> chunks;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (true) {
-    auto more = (*reader)->Read(absl::Milliseconds(50), 1 << 20, &chunks);
-    GOFER_REQUIRE_OK(more);
-    if (!*more) {
-      return chunks;
-    }
-    REQUIRE(absl::Now() < deadline);
-  }
-}
-
-// The concatenated data of `chunks` written to `stream`.
-inline std::string Text(const std::vector<LogChunk>& chunks, OutputStream stream) {
-  std::string text;
-  for (const LogChunk& chunk : chunks) {
-    if (chunk.stream == stream) {
-      text += chunk.data;
-    }
-  }
-  return text;
-}
-
-// Starts `spec` and waits until its log shows `line`.
-template <typename Fixture>
-std::string StartAndAwait(Fixture& f, const ContainerSpec& spec, const std::string& line) {
-  auto started = f.engine().Start(spec);
-  GOFER_REQUIRE_OK(started);
-  REQUIRE(gofer::testing::Eventually(
-      [&] { return Text(ReadLogs(f.engine(), started->id), OutputStream::kStdout).find(line) !=
-                   std::string::npos; },
-      absl::Seconds(60), absl::Milliseconds(20)));
-  return started->id;
-}
-
-struct ExecResult {
-  std::string out;
-  std::string err;
-  int exit_code = -1;
-};
-
-// Runs an exec session to its end, writing `input` first (then closing stdin with `close`).
-inline ExecResult RunExec(ContainerEngine& engine, const ExecSpec& spec, const std::string& input,
-                          bool close) {
-  auto session = engine.Exec(spec);
-  GOFER_REQUIRE_OK(session);
-  if (!input.empty()) {
-    GOFER_REQUIRE_OK((*session)->WriteStdin(input));
-  }
-  if (close) {
-    GOFER_REQUIRE_OK((*session)->CloseStdin());
-  }
-  ExecResult result;
-  std::vector<ExecOutput> output;
-  const absl::Time deadline = absl::Now() + absl::Seconds(60);
-  while (true) {
-    auto more = (*session)->ReadOutput(absl::Milliseconds(50), &output);
-    GOFER_REQUIRE_OK(more);
-    if (!*more) {
-      break;
-    }
-    REQUIRE(absl::Now() < deadline);
-  }
-  for (const ExecOutput& piece : output) {
-    (piece.stream == OutputStream::kStderr ? result.err : result.out) += piece.data;
-  }
-  auto code = (*session)->ExitCode();
-  GOFER_REQUIRE_OK(code);
-  result.exit_code = *code;
-  return result;
-}
 
 template <typename Fixture>
 void ReportsTheExitCode() {
@@ -163,8 +71,8 @@ void RunsTheEntrypointWithTheCommandAsArguments() {
 template <typename Fixture>
 void KeepsStdoutAndStderrApart() {
   Fixture f;
-  auto started = f.engine().Start(
-      f.Spec({"sh", "-c", "echo out1; echo err1 >&2; echo out2; echo err2 >&2"}));
+  auto started =
+      f.engine().Start(f.Spec({"sh", "-c", "echo out1; echo err1 >&2; echo out2; echo err2 >&2"}));
   GOFER_REQUIRE_OK(started);
   WaitExited(f.engine(), started->id);
   const std::vector<LogChunk> chunks = ReadLogs(f.engine(), started->id);
@@ -214,10 +122,11 @@ void ReportsAnOomKillUnderAMemoryLimit() {
 template <typename Fixture>
 void StopsWithinTheGracePeriodWhenSigtermIsHandled() {
   Fixture f;
-  const std::string id = StartAndAwait(
-      f, f.Spec({"sh", "-c", "trap 'echo terminated; exit 7' TERM; echo ready; "
-                             "while true; do sleep 0.1; done"}),
-      "ready");
+  const std::string id = StartAndAwait(f,
+                                       f.Spec({"sh", "-c",
+                                               "trap 'echo terminated; exit 7' TERM; echo ready; "
+                                               "while true; do sleep 0.1; done"}),
+                                       "ready");
   GOFER_REQUIRE_OK(f.engine().Stop(id, absl::Seconds(30)));
   const ContainerStatus status = f.engine().Inspect(id).value();
   CHECK(status.state == ContainerState::kExited);
@@ -241,11 +150,14 @@ template <typename Fixture>
 void ExecsWithATerminal() {
   Fixture f;
   const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
-  const ExecResult result = RunExec(
-      f.engine(),
-      {.container = id, .command = {"sh", "-c", "tty; read x; echo \"got $x\"; exit 4"},
-       .tty = true, .env = {{"X", "1"}}, .size = {24, 80}},
-      "hello\n", false);
+  const ExecResult result =
+      RunExec(f.engine(),
+              {.container = id,
+               .command = {"sh", "-c", "tty; read x; echo \"got $x\"; exit 4"},
+               .tty = true,
+               .env = {{"X", "1"}},
+               .size = {24, 80}},
+              "hello\n", false);
   INFO(result.out);
   CHECK(result.out.find("/dev/pts/") != std::string::npos);
   CHECK(result.out.find("got hello") != std::string::npos);
@@ -259,12 +171,12 @@ void ExecsWithoutATerminalKeepingStreamsApart() {
   ContainerSpec spec = f.Spec({"sh", "-c", "echo ready; sleep 1000"});
   spec.env = {{"FROM_CONTAINER", "c"}};
   const std::string id = StartAndAwait(f, spec, "ready");
-  const ExecResult result = RunExec(
-      f.engine(),
-      {.container = id,
-       .command = {"sh", "-c", "cat; echo \"$FROM_CONTAINER$FROM_EXEC\" >&2; exit 5"},
-       .env = {{"FROM_EXEC", "e"}}},
-      "abc\n", true);
+  const ExecResult result =
+      RunExec(f.engine(),
+              {.container = id,
+               .command = {"sh", "-c", "cat; echo \"$FROM_CONTAINER$FROM_EXEC\" >&2; exit 5"},
+               .env = {{"FROM_EXEC", "e"}}},
+              "abc\n", true);
   CHECK(result.out == "abc\n");
   CHECK(result.err == "ce\n");
   CHECK(result.exit_code == 5);
@@ -302,8 +214,7 @@ void AdoptsARunningContainerAfterARestart() {
 template <typename Fixture>
 void WakesAWatcherWhenTheContainerExits() {
   Fixture f;
-  const std::string id =
-      StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
   std::atomic<int> calls{0};
   std::unique_ptr<Subscription> subscription = f.engine().Watch(id, [&] { ++calls; });
   const int before = calls.load();
@@ -367,38 +278,38 @@ void LimitsTheNumberOfProcesses() {
 #define GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, Behaviour, sentence) \
   TEST_CASE(NAME " " sentence) { ::gofer::scheduler::conformance::Behaviour<Fixture>(); }
 
-#define GOFER_ENGINE_CONFORMANCE(NAME, Fixture)                                                  \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsTheExitCode,                               \
-                                "reports the exit code and times of a finished container")       \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, PassesTheEnvironment,                             \
-                                "passes the environment to the command")                         \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RunsTheEntrypointWithTheCommandAsArguments,       \
-                                "runs the entrypoint with the command as its arguments")         \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KeepsStdoutAndStderrApart,                        \
-                                "keeps stdout and stderr apart in the log, offsets in order")    \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, FollowsTheLogFromAnOffsetUntilExit,               \
-                                "follows the log from an offset until the container exits")      \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsAnOomKillUnderAMemoryLimit,                \
-                                "reports an OOM kill under a memory limit")                      \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, StopsWithinTheGracePeriodWhenSigtermIsHandled,    \
+#define GOFER_ENGINE_CONFORMANCE(NAME, Fixture)                                                   \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsTheExitCode,                                \
+                                "reports the exit code and times of a finished container")        \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, PassesTheEnvironment,                              \
+                                "passes the environment to the command")                          \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RunsTheEntrypointWithTheCommandAsArguments,        \
+                                "runs the entrypoint with the command as its arguments")          \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KeepsStdoutAndStderrApart,                         \
+                                "keeps stdout and stderr apart in the log, offsets in order")     \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, FollowsTheLogFromAnOffsetUntilExit,                \
+                                "follows the log from an offset until the container exits")       \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsAnOomKillUnderAMemoryLimit,                 \
+                                "reports an OOM kill under a memory limit")                       \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, StopsWithinTheGracePeriodWhenSigtermIsHandled,     \
                                 "stops a container that handles SIGTERM within the grace period") \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KillsAfterTheGracePeriodWhenSigtermIsIgnored,     \
-                                "kills a container that ignores SIGTERM after the grace period") \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithATerminal,                               \
-                                "runs an exec session on a terminal with stdin")                 \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithoutATerminalKeepingStreamsApart,         \
-                                "runs an exec session without a terminal, streams apart")        \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesExecIntoAStoppedContainer,                 \
-                                "refuses exec into a container that is not running")             \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AdoptsARunningContainerAfterARestart,             \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, KillsAfterTheGracePeriodWhenSigtermIsIgnored,      \
+                                "kills a container that ignores SIGTERM after the grace period")  \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithATerminal,                                \
+                                "runs an exec session on a terminal with stdin")                  \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithoutATerminalKeepingStreamsApart,          \
+                                "runs an exec session without a terminal, streams apart")         \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesExecIntoAStoppedContainer,                  \
+                                "refuses exec into a container that is not running")              \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AdoptsARunningContainerAfterARestart,              \
                                 "lets a restarted engine find a running container by its labels") \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, WakesAWatcherWhenTheContainerExits,               \
-                                "notifies a watcher when the container stops")                   \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AnswersNotFoundForAnUnknownContainer,             \
-                                "answers NOT_FOUND for a container that does not exist")         \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesASecondContainerWithTheSameName,           \
-                                "refuses a second container with the same name")                 \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RemovesARunningContainerOnlyWithForce,            \
-                                "removes a running container only with force")                   \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, LimitsTheNumberOfProcesses,                       \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, WakesAWatcherWhenTheContainerExits,                \
+                                "notifies a watcher when the container stops")                    \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AnswersNotFoundForAnUnknownContainer,              \
+                                "answers NOT_FOUND for a container that does not exist")          \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesASecondContainerWithTheSameName,            \
+                                "refuses a second container with the same name")                  \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RemovesARunningContainerOnlyWithForce,             \
+                                "removes a running container only with force")                    \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, LimitsTheNumberOfProcesses,                        \
                                 "limits the number of processes")

@@ -30,7 +30,10 @@ class TempDir {
 
 TEST_CASE("Meta survives a round trip through its file, tabs and newlines included") {
   TempDir dir;
-  const Meta meta{"0123abcd", "task", "img:1", absl::FromUnixNanos(1767225600000000001),
+  const Meta meta{"0123abcd",
+                  "task",
+                  "img:1",
+                  absl::FromUnixNanos(1767225600000000001),
                   {{"gofer.managed", "true"}, {"odd\tkey", "line\nbreak"}},
                   {"/sys/fs/cgroup/memory/gofer/0123abcd"}};
   GOFER_REQUIRE_OK(WriteMeta(dir.path(), meta));
@@ -49,8 +52,8 @@ TEST_CASE("Started and Exit records are absent until written, then read back") {
   TempDir dir;
   CHECK_FALSE(ReadStarted(dir.path()).has_value());
   CHECK_FALSE(ReadExit(dir.path()).has_value());
-  GOFER_REQUIRE_OK(WriteStarted(dir.path(), {getpid(), ProcessStartTicks(getpid()),
-                                             absl::FromUnixSeconds(5)}));
+  GOFER_REQUIRE_OK(
+      WriteStarted(dir.path(), {getpid(), ProcessStartTicks(getpid()), absl::FromUnixSeconds(5)}));
   GOFER_REQUIRE_OK(WriteExit(dir.path(), {137, true, absl::FromUnixSeconds(6), "why"}));
   auto started = ReadStarted(dir.path());
   REQUIRE(started.has_value());

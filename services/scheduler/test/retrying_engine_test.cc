@@ -121,9 +121,9 @@ TEST_CASE("RetryingEngine stops retrying when the time budget would be exceeded"
 }
 
 TEST_CASE("RetryingEngine returns definite errors at once") {
-  for (absl::Status definite : {absl::NotFoundError("no such container"),
-                                absl::FailedPreconditionError("cannot pull"),
-                                absl::AlreadyExistsError("name taken")}) {
+  for (absl::Status definite :
+       {absl::NotFoundError("no such container"), absl::FailedPreconditionError("cannot pull"),
+        absl::AlreadyExistsError("name taken")}) {
     FlakyEngine inner(1, definite);
     Sleeps sleeps;
     RetryingEngine engine(inner, kPolicy, sleeps.clock, sleeps.sleeper());

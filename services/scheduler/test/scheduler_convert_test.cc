@@ -113,12 +113,17 @@ TEST_CASE("ExecSpecFromProto requires a container and a command") {
 }
 
 TEST_CASE("ToProto writes a container status with its times and labels") {
-  ContainerStatus status{.id = "abc", .name = "t", .state = ContainerState::kExited,
-                         .exit_code = 137, .oom_killed = true,
+  ContainerStatus status{.id = "abc",
+                         .name = "t",
+                         .state = ContainerState::kExited,
+                         .exit_code = 137,
+                         .oom_killed = true,
                          .started = absl::FromUnixSeconds(100),
                          .finished = absl::FromUnixSeconds(101) + absl::Nanoseconds(5),
-                         .labels = {{"gofer.managed", "true"}}, .image = "img",
-                         .image_digest = "sha256:1", .node = "n"};
+                         .labels = {{"gofer.managed", "true"}},
+                         .image = "img",
+                         .image_digest = "sha256:1",
+                         .node = "n"};
   v1::ContainerStatus out;
   ToProto(status, &out);
   CHECK(out.state() == v1::CONTAINER_STATE_EXITED);

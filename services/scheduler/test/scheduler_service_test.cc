@@ -60,7 +60,8 @@ class SchedulerServer {
     return response;
   }
 
-  v1::WaitStateResponse Wait(const std::string& id, v1::ContainerState known, absl::Duration timeout) {
+  v1::WaitStateResponse Wait(const std::string& id, v1::ContainerState known,
+                             absl::Duration timeout) {
     v1::WaitStateRequest request;
     request.set_scheduler_id(id);
     request.set_known_state(known);
@@ -110,8 +111,8 @@ TEST_CASE("A task runs to its exit through StartContainer, WaitState and StreamL
   SchedulerServer server;
   const auto started = server.Start({"sh", "-c", "echo out; echo err >&2; exit 3"});
   CHECK_FALSE(started.node().empty());
-  const auto waited = server.Wait(started.scheduler_id(), v1::CONTAINER_STATE_UNSPECIFIED,
-                                  absl::Seconds(60));
+  const auto waited =
+      server.Wait(started.scheduler_id(), v1::CONTAINER_STATE_UNSPECIFIED, absl::Seconds(60));
   CHECK(waited.changed());
   CHECK(waited.status().state() == v1::CONTAINER_STATE_EXITED);
   CHECK(waited.status().exit_code() == 3);
@@ -251,8 +252,8 @@ TEST_CASE("StartContainer answers INVALID_ARGUMENT listing every broken field") 
   request.set_name("");
   request.mutable_resources()->set_pids(-1);
   v1::StartContainerResponse response;
-  const grpc::Status status = server.stub().StartContainer(server.Context().get(), request,
-                                                           &response);
+  const grpc::Status status =
+      server.stub().StartContainer(server.Context().get(), request, &response);
   REQUIRE(status.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
   std::vector<std::string> fields;
   for (const FieldViolation& v : GetFieldViolations(rpc::FromGrpcStatus(status))) {

@@ -45,7 +45,9 @@ struct ValidationLimits {
   // Violations reported in one status. Past it the list ends with one violation of field
   // "config" saying how many more there are: a status travels in gRPC trailers, which are
   // limited in size.
-  size_t max_violations = 100;
+  // 50 keeps the error (message plus BadRequest details) well under gRPC's default 8 KiB
+  // limit on trailing metadata.
+  size_t max_violations = 50;
 };
 
 // Checks `config` against every rule and `limits`.
