@@ -109,6 +109,29 @@ double RawDockerRun(const Options& o) {
   return absl::ToDoubleMilliseconds(absl::Now() - start);
 }
 
+// Starts gofer-scheduler on a free port with the docker backend; sets its address.
+absl::Status StartScheduler(const Options& o, std::unique_ptr<ChildProcess>* server,
+                            std::string* address) {
+  auto started = ChildProcess::Start({o.binary}, {{"GOFER_SCHEDULER_LISTEN_ADDRESS", "127.0.0.1:0"},
+                                                  {"GOFER_SCHEDULER_INTERNAL_CREDENTIAL", "bench"},
+                                                  {"GOFER_SCHEDULER_LOG_FORMAT", "text"},
+                                                  {"GOFER_SCHEDULER_BACKEND", "docker"},
+                                                  {"GOFER_SCHEDULER_DOCKER_HOST", o.docker_host}});
+  if (!started.ok()) {
+    return started.status();
+  }
+  *server = *std::move(started);
+  auto line = (*server)->WaitForLine(
+      [](const std::string& l) { return l.find("serving on ") != std::string::npos; },
+      absl::Seconds(30));
+  if (!line.ok()) {
+    return absl::UnavailableError("the scheduler did not start: " + (*server)->output());
+  }
+  const size_t at = line->find("serving on ") + 11;
+  *address = line->substr(at, line->find(' ', at) - at);
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -118,24 +141,13 @@ int main(int argc, char** argv) {
         "usage: scheduler_bench --binary PATH --docker-host unix://PATH --image IMAGE "
         "[--runs N]");
   }
-  auto server = ChildProcess::Start({o.binary}, {{"GOFER_SCHEDULER_LISTEN_ADDRESS", "127.0.0.1:0"},
-                                                 {"GOFER_SCHEDULER_INTERNAL_CREDENTIAL", "bench"},
-                                                 {"GOFER_SCHEDULER_LOG_FORMAT", "text"},
-                                                 {"GOFER_SCHEDULER_BACKEND", "docker"},
-                                                 {"GOFER_SCHEDULER_DOCKER_HOST", o.docker_host}});
-  if (!server.ok()) {
-    return Fail(std::string(server.status().message()));
+  std::unique_ptr<ChildProcess> server;
+  std::string address;
+  if (absl::Status s = StartScheduler(o, &server, &address); !s.ok()) {
+    return Fail(std::string(s.message()));
   }
-  auto line = (*server)->WaitForLine(
-      [](const std::string& l) { return l.find("serving on ") != std::string::npos; },
-      absl::Seconds(30));
-  if (!line.ok()) {
-    return Fail("the scheduler did not start: " + (*server)->output());
-  }
-  const size_t at = line->find("serving on ") + 11;
-  gofer::rpc::Client client({.target = line->substr(at, line->find(' ', at) - at),
-                             .internal_credential = "bench",
-                             .default_timeout = absl::Minutes(2)});
+  gofer::rpc::Client client(
+      {.target = address, .internal_credential = "bench", .default_timeout = absl::Minutes(2)});
   auto stub = v1::Scheduler::NewStub(client.channel());
   std::vector<double> scheduled, removed, raw;
   try {
@@ -155,8 +167,8 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return Fail(e.what());
   }
-  (*server)->Signal(SIGTERM);
-  (void)(*server)->Wait(absl::Seconds(30));
+  server->Signal(SIGTERM);
+  (void)server->Wait(absl::Seconds(30));
   const double ratio = Median(scheduled) / Median(raw);
   std::printf("runs                              %d each (after one warm-up)\n", o.runs);
   std::printf("docker run --rm --network none    median %.1f ms\n", Median(raw));

@@ -69,7 +69,7 @@ absl::StatusOr<Page> Outbox::Read(pg::Pool& pool, Cursor after, const Filter& fi
                 " WHERE (tx, id) > ($1::text::xid8, $2)"
                 "   AND tx < pg_snapshot_xmin(pg_current_snapshot())"
                 "   AND ($3 = '' OR namespace_id = $3) AND ($4 = '' OR pipeline_id = $4)"
-                "   AND ($5 = 0 OR run_id = $5)"
+                "   AND ($5::bigint = 0 OR run_id = $5::bigint)"
                 "   AND ($6 = '' OR kind = $6 OR (right($6, 1) = '.' AND starts_with(kind, $6)))"
                 " ORDER BY tx, id LIMIT $7"),
             absl::StrCat(after.tx), after.id, filter.namespace_id, filter.pipeline_id,

@@ -11,8 +11,17 @@
 namespace gofer::pg {
 namespace {
 
+// The server's message without the lines after it: DETAIL can quote other rows' values
+// ("Key (hash)=(...) already exists"), and LINE/CONTEXT/HINT quote the statement. Those stay in
+// the server's log; what travels in a status is the first line.
 std::string Trimmed(const char* what) {
-  return std::string(absl::StripTrailingAsciiWhitespace(what));
+  std::string text(absl::StripTrailingAsciiWhitespace(what));
+  for (const char* marker : {"\nDETAIL:", "\nHINT:", "\nCONTEXT:", "\nLINE ", "\nQUERY:"}) {
+    if (const size_t at = text.find(marker); at != std::string::npos) {
+      text.resize(at);
+    }
+  }
+  return std::string(absl::StripTrailingAsciiWhitespace(text));
 }
 
 }  // namespace

@@ -157,4 +157,16 @@ TEST_CASE("StatusFromCurrentException maps the exception being handled, even a n
   GOFER_REQUIRE_CODE(unknown, absl::StatusCode::kInternal);
 }
 
+TEST_CASE("The status keeps the server's first line but never its DETAIL or LINE lines") {
+  const absl::Status s = StatusFromException(pqxx::unique_violation(
+      "ERROR:  duplicate key value violates unique constraint \"tokens_hash_key\"\n"
+      "DETAIL:  Key (hash)=(deadbeef) already exists.\n",
+      "INSERT ...", "23505"));
+  CHECK(MessageOf(s).find("tokens_hash_key") != std::string::npos);
+  CHECK(MessageOf(s).find("deadbeef") == std::string::npos);
+  const absl::Status syntax = StatusFromException(pqxx::syntax_error(
+      "ERROR:  syntax error at or near \"FROMM\"\nLINE 1: SELECT secret FROMM t\n", "", "42601"));
+  CHECK(MessageOf(syntax).find("SELECT secret") == std::string::npos);
+}
+
 }  // namespace gofer::pg

@@ -22,7 +22,8 @@ std::vector<std::string> Lines(const ConfigDiff& diff) {
     const char kind = c.kind() == ConfigChange::KIND_ADDED     ? '+'
                       : c.kind() == ConfigChange::KIND_REMOVED ? '-'
                                                                : '~';
-    out.push_back(std::string(1, kind) + " " + c.path() + ": " + c.from_value() + " | " + c.to_value());
+    out.push_back(std::string(1, kind) + " " + c.path() + ": " + c.from_value() + " | " +
+                  c.to_value());
   }
   return out;
 }

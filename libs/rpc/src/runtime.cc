@@ -67,7 +67,14 @@ grpc::ServerUnaryReactor* Unary(grpc::CallbackServerContext* context, Runtime& r
       reactor->Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled before it started"));
       return;
     }
-    reactor->Finish(ToGrpcStatus(work()));
+    absl::Status status;
+    try {
+      status = work();
+    } catch (const std::exception& e) {
+      // A bug, not an answer: report it as internal rather than taking the process down.
+      status = absl::InternalError(std::string("unhandled exception: ") + e.what());
+    }
+    reactor->Finish(ToGrpcStatus(status));
   });
   if (!queued) {
     reactor->Finish(ToGrpcStatus(

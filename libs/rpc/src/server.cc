@@ -38,6 +38,9 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(const ServerOptions& optio
   // gRPC sets SO_REUSEPORT by default on Linux: a second server on a busy port would silently
   // share its traffic instead of failing.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+  // Accept the clients' keepalive pings (every 30 s, libs/rpc/src/channel.cc) during long
+  // calls instead of answering GOAWAY too_many_pings.
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 20000);
   for (grpc::Service* service : services) {
     builder.RegisterService(service);
   }

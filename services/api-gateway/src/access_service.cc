@@ -50,6 +50,12 @@ std::vector<Permission> FromProto(const google::protobuf::RepeatedPtrField<v1::P
   return out;
 }
 
+bool CanReadRole(const Caller& caller, const std::string& role) {
+  const auto& held = caller.principal.token.roles;
+  return std::find(held.begin(), held.end(), role) != held.end() ||
+         Allows(caller.principal.permissions, Admin(Action::kRead, "roles"));
+}
+
 void Fill(const NewToken& created, v1::TokenWithSecret* resp) {
   ToProto(created.token, resp->mutable_token());
   resp->set_secret(created.secret);
@@ -203,7 +209,13 @@ grpc::ServerUnaryReactor* RoleService::CreateRole(grpc::CallbackServerContext* c
 
 grpc::ServerUnaryReactor* RoleService::GetRole(grpc::CallbackServerContext* ctx,
                                                const v1::GetRoleRequest* req, v1::Role* resp) {
-  return gate_.Authenticated(ctx, [this, req, resp](const Caller&) -> absl::Status {
+  // Admins read every role; anyone reads the roles their own token holds.
+  return gate_.Authenticated(ctx, [this, req, resp](const Caller& caller) -> absl::Status {
+    if (!CanReadRole(caller, req->id())) {
+      return WithErrorInfo(absl::PermissionDeniedError(
+                               "only admins may read roles other than those of their own token"),
+                           ErrorReason::kPermissionDenied);
+    }
     GOFER_ASSIGN_OR_RETURN(RoleRecord role, store_.GetRole(req->id()));
     ToProto(role, resp);
     return absl::OkStatus();
@@ -213,7 +225,7 @@ grpc::ServerUnaryReactor* RoleService::GetRole(grpc::CallbackServerContext* ctx,
 grpc::ServerUnaryReactor* RoleService::ListRoles(grpc::CallbackServerContext* ctx,
                                                  const v1::ListRolesRequest* req,
                                                  v1::ListRolesResponse* resp) {
-  return gate_.Authenticated(ctx, [this, req, resp](const Caller&) -> absl::Status {
+  return gate_.Authenticated(ctx, [this, req, resp](const Caller& caller) -> absl::Status {
     GOFER_ASSIGN_OR_RETURN(PageRequest page,
                            ParsePageRequest(req->page_size(), req->page_token(), "roles"));
     GOFER_ASSIGN_OR_RETURN(auto roles, store_.ListRoles(page.after, page.limit + 1));
@@ -222,7 +234,9 @@ grpc::ServerUnaryReactor* RoleService::ListRoles(grpc::CallbackServerContext* ct
       resp->set_next_page_token(MakePageToken(roles.back().id, "roles"));
     }
     for (const RoleRecord& r : roles) {
-      ToProto(r, resp->add_roles());
+      if (CanReadRole(caller, r.id)) {  // others see only their own token's roles
+        ToProto(r, resp->add_roles());
+      }
     }
     return absl::OkStatus();
   });

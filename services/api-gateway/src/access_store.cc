@@ -24,6 +24,23 @@ using access_rows::Precondition;
 using access_rows::TokenFromRow;
 using access_rows::Unauthenticated;
 
+// FAILED_PRECONDITION when taking token `id` away would leave no enabled, unexpired admin token
+// (bootstrap works once, so the installation would be locked out for good).
+absl::Status KeepAnAdmin(pqxx::work& tx, const std::string& id) {
+  // Lock every admin token first, so two concurrent removals of the last two serialise.
+  tx.exec("SELECT id FROM tokens WHERE 'admin' = ANY(roles) ORDER BY id FOR UPDATE");
+  const pqxx::row r = tx.exec_params1(
+      "SELECT 'admin' = ANY(roles), (SELECT count(*) FROM tokens o WHERE o.id <> $1 AND "
+      "'admin' = ANY(o.roles) AND NOT o.disabled AND (o.expires IS NULL OR o.expires > now())) "
+      "FROM tokens WHERE id = $1",
+      id);
+  if (r[0].as<bool>() && r[1].as<int64_t>() == 0) {
+    return Precondition(fmt::format(
+        "token {} is the last enabled admin token; create another admin token first", id));
+  }
+  return absl::OkStatus();
+}
+
 std::string TokenHash(std::string_view secret) {
   unsigned char digest[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(secret.data()), secret.size(), digest);
@@ -34,8 +51,10 @@ std::string TokenHash(std::string_view secret) {
 absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
   const std::string hash = TokenHash(secret);
   const absl::Time now = clock_.Now();
+  uint64_t generation = 0;
   if (cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);
+    generation = cache_generation_;
     auto it = cache_.find(hash);
     if (it != cache_.end() && now - it->second.fetched < cache_ttl_) {
       const Principal& cached = it->second.principal;
@@ -70,6 +89,9 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
       {.read_only = true});
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);
+    if (cache_generation_ != generation) {
+      return principal;  // a change committed while we read: do not cache what we read
+    }
     if (cache_.size() > 10000) {
       cache_.clear();  // bounded: a flood of distinct tokens cannot grow it without limit
     }
@@ -80,6 +102,7 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
 
 void AccessStore::InvalidateCache() {
   absl::MutexLock lock(&cache_mu_);
+  ++cache_generation_;
   cache_.clear();
 }
 
@@ -184,6 +207,11 @@ absl::StatusOr<std::pair<TokenRecord, bool>> AccessStore::SetTokenDisabled(
     if (token.disabled == disabled) {
       return Result{token, false};
     }
+    if (disabled) {
+      if (absl::Status keep = KeepAnAdmin(tx, id); !keep.ok()) {
+        return keep;
+      }
+    }
     tx.exec_params("UPDATE tokens SET disabled = $2 WHERE id = $1", id, disabled);
     token.disabled = disabled;
     Event(tx, outbox_, disabled ? "token.disabled" : "token.enabled", actor, {{"token_id", id}});
@@ -195,9 +223,13 @@ absl::StatusOr<std::pair<TokenRecord, bool>> AccessStore::SetTokenDisabled(
 
 absl::Status AccessStore::DeleteToken(const std::string& id, const std::string& actor) {
   absl::Status status = pg::Transact(pool_, [&](pqxx::work& tx) -> absl::Status {
-    if (tx.exec_params("DELETE FROM tokens WHERE id = $1 RETURNING 1", id).empty()) {
+    if (tx.exec_params("SELECT 1 FROM tokens WHERE id = $1 FOR UPDATE", id).empty()) {
       return NotFoundError("token", id);
     }
+    if (absl::Status keep = KeepAnAdmin(tx, id); !keep.ok()) {
+      return keep;
+    }
+    tx.exec_params("DELETE FROM tokens WHERE id = $1", id);
     Event(tx, outbox_, "token.deleted", actor, {{"token_id", id}});
     return absl::OkStatus();
   });

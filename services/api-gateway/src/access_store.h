@@ -122,6 +122,8 @@ class AccessStore {
   };
   absl::Mutex cache_mu_;
   absl::flat_hash_map<std::string, CachedPrincipal> cache_ ABSL_GUARDED_BY(cache_mu_);
+  // Bumped by every invalidation: a lookup that raced a change does not cache its result.
+  uint64_t cache_generation_ ABSL_GUARDED_BY(cache_mu_) = 0;
 };
 
 }  // namespace gofer::api_gateway

@@ -20,6 +20,12 @@ void CheckIds(Violations& v, const std::string& ns, const std::string& pipeline)
   v.CheckIdentifier("pipeline_id", pipeline);
 }
 
+void CheckDeploymentId(Violations& v, int64_t id) {
+  if (id < 1) {
+    v.Add("deployment_id", "must be a deployment number (>= 1)");
+  }
+}
+
 absl::Status Respond(absl::StatusOr<DeploymentRecord> d, v1::Deployment* resp) {
   if (d.ok()) {
     ToProto(*d, resp);
@@ -76,6 +82,7 @@ grpc::ServerUnaryReactor* DeploymentService::PromoteDeployment(
                      [this, req, resp](const Caller& caller) -> absl::Status {
                        Violations v;
                        CheckIds(v, req->namespace_id(), req->pipeline_id());
+                       CheckDeploymentId(v, req->deployment_id());
                        GOFER_RETURN_IF_ERROR(v.ToStatus());
                        return Respond(store_.Promote(req->namespace_id(), req->pipeline_id(),
                                                      req->deployment_id(), caller.actor),
@@ -90,6 +97,7 @@ grpc::ServerUnaryReactor* DeploymentService::RollbackDeployment(
                      [this, req, resp](const Caller& caller) -> absl::Status {
                        Violations v;
                        CheckIds(v, req->namespace_id(), req->pipeline_id());
+                       CheckDeploymentId(v, req->deployment_id());
                        if (req->reason().size() > 1024) {
                          v.Add("reason", "must be at most 1024 characters");
                        }
@@ -109,6 +117,7 @@ grpc::ServerUnaryReactor* DeploymentService::GetDeployment(grpc::CallbackServerC
       [this, req, resp](const Caller&) -> absl::Status {
         Violations v;
         CheckIds(v, req->namespace_id(), req->pipeline_id());
+        CheckDeploymentId(v, req->deployment_id());
         GOFER_RETURN_IF_ERROR(v.ToStatus());
         return Respond(store_.Get(req->namespace_id(), req->pipeline_id(), req->deployment_id()),
                        resp);

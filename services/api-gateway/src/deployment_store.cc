@@ -153,7 +153,8 @@ absl::StatusOr<DeploymentRecord> DeploymentStore::Deploy(
             "end_version, "
             "state, status, canary, steps, ended) VALUES ($1, $2, (SELECT coalesce(max(id), 0) + 1 "
             "FROM deployments WHERE namespace_id = $1 AND pipeline_id = $2), $3, $4, $5, $6, $7, "
-            "NULLIF($8, 'null')::jsonb, $9::jsonb, CASE WHEN $6 = 2 THEN now() END) RETURNING {}",
+            "NULLIF($8, 'null')::jsonb, $9::jsonb, CASE WHEN $6::smallint = 2 THEN now() END) "
+            "RETURNING {}",
             kColumns),
         ns, pipeline,
         static_cast<int>(is_canary ? v1::DEPLOYMENT_TYPE_CANARY : v1::DEPLOYMENT_TYPE_IMMEDIATE),
@@ -260,7 +261,7 @@ absl::StatusOr<std::vector<DeploymentRecord>> DeploymentStore::List(const std::s
         for (const auto& row : tx.exec_params(
                  fmt::format(
                      "SELECT {} FROM deployments WHERE namespace_id = $1 AND pipeline_id = $2 "
-                     "AND ($3 = 0 OR id < $3) ORDER BY id DESC LIMIT $4",
+                     "AND ($3::bigint = 0 OR id < $3::bigint) ORDER BY id DESC LIMIT $4",
                      kColumns),
                  ns, pipeline, before_id, limit)) {
           out.push_back(FromRow(row));

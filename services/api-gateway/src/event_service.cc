@@ -59,10 +59,22 @@ absl::Status Validate(const v1::EventFilter& f) {
 }
 
 // Reading events of every namespace needs the events grant on all of them ("namespaces:*").
+// Without a pipeline filter, every pipeline's events come back: that needs an all-pipelines
+// grant too ("*" is covered only by an all-star glob), not just one pipeline's.
 Need EventsNeed(const v1::EventFilter& f) {
   return {.kind = "events",
           .namespace_id = f.namespace_id().empty() ? "*" : f.namespace_id(),
-          .pipeline_id = f.pipeline_id()};
+          .pipeline_id = f.pipeline_id().empty() ? "*" : f.pipeline_id()};
+}
+
+// Token and role events name users and their roles: only callers who may read tokens see them.
+bool Visible(const events::Event& e, bool sees_access_events) {
+  return sees_access_events || !(e.kind.rfind("token.", 0) == 0 || e.kind.rfind("role.", 0) == 0);
+}
+
+bool SeesAccessEvents(const Caller& caller) {
+  return Allows(caller.principal.permissions,
+                {.kind = "tokens", .action = Action::kRead, .admin_only = true});
 }
 
 std::string Fingerprint(const v1::EventFilter& f) {
@@ -86,11 +98,13 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
  public:
   WatchReactor(grpc::CallbackServerContext* ctx, const v1::WatchEventsRequest& req, pg::Pool& pool,
                const events::Outbox& outbox, EventNotifier& notifier, Gatekeeper& gate)
-      : request_(req), pool_(pool), outbox_(outbox), notifier_(notifier), gate_(gate) {
+      : ctx_(ctx), request_(req), pool_(pool), outbox_(outbox), notifier_(notifier), gate_(gate) {
     const bool admitted = gate_.runtime().executor().TrySubmit([this, ctx] {
       absl::Status s = Validate(request_.filter());
       if (s.ok()) {
-        s = gate_.Admit(*ctx, EventsNeed(request_.filter())).status();
+        auto caller = gate_.Admit(*ctx, EventsNeed(request_.filter()));
+        s = caller.status();
+        sees_access_events_ = caller.ok() && SeesAccessEvents(*caller);
       }
       if (s.ok()) {
         s = ResolveStart();
@@ -138,6 +152,12 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
       Finish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
       return;
     }
+    // A watch lives long: a token disabled, deleted or expired meanwhile ends it (the lookup
+    // is cached, so this costs nothing per batch).
+    if (absl::Status s = gate_.Admit(*ctx_, EventsNeed(request_.filter())).status(); !s.ok()) {
+      Finish(rpc::ToGrpcStatus(s));
+      return;
+    }
     auto page = outbox_.Read(pool_, cursor_, FromProto(request_.filter()), kWatchBatch);
     if (!page.ok()) {
       if (!absl::IsUnavailable(page.status())) {
@@ -147,8 +167,16 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
       spdlog::warn("WatchEvents: {}; retrying", page.status().message());
     } else if (!page->events.empty()) {
       cursor_ = page->next;
-      pending_.assign(page->events.begin(), page->events.end());
-      WriteNext();
+      for (events::Event& e : page->events) {
+        if (Visible(e, sees_access_events_)) {
+          pending_.push_back(std::move(e));
+        }
+      }
+      if (!pending_.empty()) {
+        WriteNext();
+        return;
+      }
+      Continue();  // everything read was hidden: read on
       return;
     }
     notifier_.OnNextWake([this] { Continue(); });
@@ -167,7 +195,9 @@ class WatchReactor final : public grpc::ServerWriteReactor<v1::WatchEventsRespon
     StartWrite(&response_);
   }
 
+  grpc::CallbackServerContext* const ctx_;
   const v1::WatchEventsRequest request_;
+  bool sees_access_events_ = false;
   pg::Pool& pool_;
   const events::Outbox& outbox_;
   EventNotifier& notifier_;
@@ -222,7 +252,7 @@ grpc::ServerUnaryReactor* EventService::ListEvents(grpc::CallbackServerContext* 
                                                    const v1::ListEventsRequest* req,
                                                    v1::ListEventsResponse* resp) {
   return gate_.Unary(
-      ctx, EventsNeed(req->filter()), [this, req, resp](const Caller&) -> absl::Status {
+      ctx, EventsNeed(req->filter()), [this, req, resp](const Caller& caller) -> absl::Status {
         GOFER_RETURN_IF_ERROR(Validate(req->filter()));
         const std::string fingerprint = Fingerprint(req->filter());
         GOFER_ASSIGN_OR_RETURN(PageRequest page,
@@ -234,8 +264,11 @@ grpc::ServerUnaryReactor* EventService::ListEvents(grpc::CallbackServerContext* 
         }
         GOFER_ASSIGN_OR_RETURN(events::Page read,
                                outbox_.Read(pool_, after, FromProto(req->filter()), page.limit));
+        const bool sees_access_events = SeesAccessEvents(caller);
         for (const events::Event& e : read.events) {
-          ToProto(e, resp->add_events());
+          if (Visible(e, sees_access_events)) {
+            ToProto(e, resp->add_events());
+          }
         }
         // The log never ends: the token always points after the last event read (or stays
         // where it was), so a reader can page to the end and keep polling from there.

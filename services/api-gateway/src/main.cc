@@ -57,8 +57,8 @@ int main(int argc, char** argv) {
                                     .internal_credential = config.common.internal_credential});
   const gofer::rpc::Client secrets({.target = config.secret_store_address,
                                     .internal_credential = config.common.internal_credential});
-  gw::ObjectForwardService object_service(objects, gate);
-  gw::SecretForwardService secret_service(secrets, gate);
+  gw::ObjectForwardService object_service(objects, pipelines, gate);
+  gw::SecretForwardService secret_service(secrets, pipelines, gate);
   gw::PipelineService pipeline_service(pipelines, gate);
   gw::ConfigService config_service(pipelines, gate);
   gw::DeploymentService deployment_service(deployments, gate);

@@ -167,6 +167,10 @@ grpc::ServerUnaryReactor* ConfigService::GetConfig(grpc::CallbackServerContext* 
       ctx, PipelineNeed("configs", Action::kRead, req->namespace_id(), req->pipeline_id()),
       [this, req, resp](const Caller&) -> absl::Status {
         GOFER_RETURN_IF_ERROR(CheckIds(req->namespace_id(), req->pipeline_id()));
+        if (req->version() < 0) {
+          return InvalidArgumentError(
+              {{"version", "must be a version number, or 0 for the latest"}});
+        }
         GOFER_ASSIGN_OR_RETURN(
             auto c, store_.GetConfig(req->namespace_id(), req->pipeline_id(), req->version()));
         ToProto(c, resp);
@@ -230,6 +234,9 @@ grpc::ServerUnaryReactor* ConfigService::DeleteConfig(grpc::CallbackServerContex
       ctx, PipelineNeed("configs", Action::kDelete, req->namespace_id(), req->pipeline_id()),
       [this, req](const Caller& caller) -> absl::Status {
         GOFER_RETURN_IF_ERROR(CheckIds(req->namespace_id(), req->pipeline_id()));
+        if (req->version() < 1) {
+          return InvalidArgumentError({{"version", "must be a version number (>= 1)"}});
+        }
         return store_.DeleteConfig(req->namespace_id(), req->pipeline_id(), req->version(),
                                    caller.actor);
       });

@@ -103,7 +103,12 @@ absl::StatusOr<v1::PipelineConfig> ConfigFromJson(const std::string& json) {
 
 absl::Status CheckParents(pqxx::work& tx, const std::string& namespace_id,
                           const std::string& pipeline_id, bool lock) {
-  if (tx.exec_params("SELECT 1 FROM namespaces WHERE id = $1", namespace_id).empty()) {
+  // With `lock`, KEY SHARE makes a concurrent namespace delete wait for this writer instead of
+  // failing its inserts (read-only transactions cannot lock, and need not).
+  if (tx.exec_params(
+            fmt::format("SELECT 1 FROM namespaces WHERE id = $1{}", lock ? " FOR KEY SHARE" : ""),
+            namespace_id)
+          .empty()) {
     return NotFoundError("namespace", namespace_id, {}, /*parent=*/true);
   }
   if (pipeline_id.empty()) {
@@ -126,7 +131,7 @@ absl::StatusOr<Registration> PipelineStore::Register(const std::string& namespac
   return pg::TransactValue<Registration>(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<Registration> {
         Registration out;
-        absl::Status parents = CheckParents(tx, namespace_id, "");
+        absl::Status parents = CheckParents(tx, namespace_id, "", /*lock=*/true);
         if (!parents.ok()) {
           return parents;
         }
@@ -190,9 +195,10 @@ absl::StatusOr<ConfigRecord> PipelineStore::GetConfig(const std::string& namespa
           return s;
         }
         const pqxx::result rows = tx.exec_params(
-            fmt::format("SELECT {} FROM configs WHERE namespace_id = $1 AND pipeline_id = $2 "
-                        "AND ($3 = 0 OR version = $3) ORDER BY version DESC LIMIT 1",
-                        kConfigColumns),
+            fmt::format(
+                "SELECT {} FROM configs WHERE namespace_id = $1 AND pipeline_id = $2 "
+                "AND ($3::bigint = 0 OR version = $3::bigint) ORDER BY version DESC LIMIT 1",
+                kConfigColumns),
             namespace_id, pipeline_id, version);
         if (rows.empty()) {
           return VersionNotFound(namespace_id, pipeline_id, version);
@@ -213,9 +219,10 @@ absl::StatusOr<std::vector<ConfigRecord>> PipelineStore::ListConfigs(
         }
         std::vector<ConfigRecord> out;
         for (const auto& row : tx.exec_params(
-                 fmt::format("SELECT {} FROM configs WHERE namespace_id = $1 AND pipeline_id = $2 "
-                             "AND ($3 = 0 OR version < $3) ORDER BY version DESC LIMIT $4",
-                             kConfigColumns),
+                 fmt::format(
+                     "SELECT {} FROM configs WHERE namespace_id = $1 AND pipeline_id = $2 "
+                     "AND ($3::bigint = 0 OR version < $3::bigint) ORDER BY version DESC LIMIT $4",
+                     kConfigColumns),
                  namespace_id, pipeline_id, before_version, limit)) {
           auto record = ConfigFromRow(row);
           if (!record.ok()) {
@@ -258,6 +265,13 @@ absl::Status PipelineStore::DeleteConfig(const std::string& namespace_id,
           {{"version", version}});
     return absl::OkStatus();
   });
+}
+
+absl::Status PipelineStore::CheckExists(const std::string& namespace_id,
+                                        const std::string& pipeline_id) {
+  return pg::Transact(pool_,
+                      [&](pqxx::work& tx) { return CheckParents(tx, namespace_id, pipeline_id); },
+                      {.read_only = true});
 }
 
 absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& namespace_id,

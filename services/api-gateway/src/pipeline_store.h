@@ -68,6 +68,11 @@ class PipelineStore {
   absl::Status DeleteConfig(const std::string& namespace_id, const std::string& pipeline_id,
                             int64_t version, const std::string& actor);
 
+  // OK when namespace `namespace_id` and its pipeline `pipeline_id` exist; NOT_FOUND with
+  // reason PARENT_NOT_FOUND naming the first missing one (they are parents of what the caller
+  // is about to touch, such as objects and secrets).
+  absl::Status CheckExists(const std::string& namespace_id, const std::string& pipeline_id);
+
   absl::StatusOr<PipelineRecord> GetPipeline(const std::string& namespace_id,
                                              const std::string& id);
   // In id order after `after`.

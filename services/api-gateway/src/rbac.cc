@@ -34,23 +34,23 @@ bool Covers(std::string_view glob, std::string_view target) {
   return GlobMatch(glob, target);
 }
 
-bool Grants(const std::vector<Permission>& permissions, Action action, std::string_view kind,
-            std::string_view target) {
-  for (const Permission& p : permissions) {
-    if (std::find(p.actions.begin(), p.actions.end(), action) == p.actions.end()) {
-      continue;
-    }
-    for (const std::string& r : p.resources) {
-      const Resource res = Split(r);
-      if (res.kind == "all") {
-        return true;
-      }
-      if (res.kind == kind && (target.empty() || res.glob.empty() || Covers(res.glob, target))) {
-        return true;
-      }
+// Whether one grant's resources cover `kind` (with `target`, when not empty).
+bool CoversKind(const Permission& p, std::string_view kind, std::string_view target) {
+  for (const std::string& r : p.resources) {
+    const Resource res = Split(r);
+    if (res.kind == kind && (target.empty() || res.glob.empty() || Covers(res.glob, target))) {
+      return true;
     }
   }
   return false;
+}
+
+bool HasAction(const Permission& p, Action action) {
+  return std::find(p.actions.begin(), p.actions.end(), action) != p.actions.end();
+}
+
+bool HasAll(const Permission& p) {
+  return std::find(p.resources.begin(), p.resources.end(), "all") != p.resources.end();
 }
 
 }  // namespace
@@ -109,18 +109,26 @@ bool GlobMatch(std::string_view pattern, std::string_view text) {
 }
 
 bool Allows(const std::vector<Permission>& permissions, const Need& need) {
-  if (need.admin_only) {
-    return Grants(permissions, need.action, "all", "");  // only an "all" resource matches
+  // One grant must cover everything the need names: its action, kind, namespace and pipeline.
+  // Grants are never mixed (a kind from one grant with a namespace from another would let a
+  // token holding two scoped roles act outside both scopes).
+  for (const Permission& p : permissions) {
+    if (!HasAction(p, need.action)) {
+      continue;
+    }
+    if (HasAll(p)) {
+      return true;
+    }
+    if (need.admin_only) {
+      continue;
+    }
+    if (CoversKind(p, need.kind, need.target) &&
+        (need.namespace_id.empty() || CoversKind(p, "namespaces", need.namespace_id)) &&
+        (need.pipeline_id.empty() || CoversKind(p, "pipelines", need.pipeline_id))) {
+      return true;
+    }
   }
-  if (!Grants(permissions, need.action, need.kind, need.target)) {
-    return false;
-  }
-  if (!need.namespace_id.empty() &&
-      !Grants(permissions, need.action, "namespaces", need.namespace_id)) {
-    return false;
-  }
-  return need.pipeline_id.empty() ||
-         Grants(permissions, need.action, "pipelines", need.pipeline_id);
+  return false;
 }
 
 std::string DescribeNeed(const Need& need) {

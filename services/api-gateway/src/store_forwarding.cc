@@ -12,18 +12,28 @@ namespace {
 namespace ov1 = objects::v1;
 namespace sv1 = secrets::v1;
 
+// A pipeline-scoped object or secret belongs to a pipeline that must exist: NOT_FOUND names the
+// missing namespace or pipeline (the stores know nothing of pipelines).
+absl::Status CheckOwner(PipelineStore& pipelines, const Need& need) {
+  if (need.namespace_id.empty() || need.pipeline_id.empty()) {
+    return absl::OkStatus();
+  }
+  return pipelines.CheckExists(need.namespace_id, need.pipeline_id);
+}
+
 // Runs `call` (a blocking call on an internal service) for an admitted caller.
 grpc::ServerUnaryReactor* Forward(Gatekeeper& gate, grpc::CallbackServerContext* ctx,
-                                  absl::StatusOr<Need> need,
+                                  absl::StatusOr<Need> need, PipelineStore& pipelines,
                                   std::function<grpc::Status(grpc::ClientContext*)> call,
                                   const rpc::Client& client) {
   return gate.Authenticated(ctx,
-                            [&gate, ctx, need = std::move(need), call = std::move(call),
-                             &client](const Caller& caller) -> absl::Status {
+                            [&gate, ctx, need = std::move(need), call = std::move(call), &client,
+                             &pipelines](const Caller& caller) -> absl::Status {
                               if (!need.ok()) {
                                 return need.status();
                               }
                               GOFER_RETURN_IF_ERROR(gate.Check(caller, *need));
+                              GOFER_RETURN_IF_ERROR(CheckOwner(pipelines, *need));
                               auto context = client.NewContext(
                                   {.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
                               return rpc::FromGrpcStatus(call(context.get()));
@@ -32,12 +42,31 @@ grpc::ServerUnaryReactor* Forward(Gatekeeper& gate, grpc::CallbackServerContext*
 
 grpc::Status Denied(const absl::Status& s) { return rpc::ToGrpcStatus(s); }
 
+// stores.proto declares only services, so nothing references its generated descriptor code and
+// the static link dropped it: server reflection could not describe ObjectService or
+// SecretService. Naming its descriptor table here keeps it (and builds it).
+void KeepStoresDescriptor() {
+  ::google::protobuf::internal::AssignDescriptors(&descriptor_table_gofer_2fv1_2fstores_2eproto);
+}
+
+// A status relayed from the object-store, after the gateway's error policy (internal details
+// never leave the gateway).
+grpc::Status Relayed(Gatekeeper& gate, const grpc::Status& upstream, std::string_view method) {
+  return rpc::ToGrpcStatus(gate.Sanitize(rpc::FromGrpcStatus(upstream), method));
+}
+
 // Relays a client stream of object chunks to the object-store.
 class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
  public:
-  PutRelay(grpc::CallbackServerContext* ctx, Gatekeeper& gate, const rpc::Client& client,
-           ov1::ObjectStore::Stub& stub, ov1::PutObjectResponse* response)
-      : ctx_(ctx), gate_(gate), client_(client), stub_(stub), response_(response) {
+  PutRelay(grpc::CallbackServerContext* ctx, Gatekeeper& gate, PipelineStore& pipelines,
+           const rpc::Client& client, ov1::ObjectStore::Stub& stub,
+           ov1::PutObjectResponse* response)
+      : ctx_(ctx),
+        gate_(gate),
+        pipelines_(pipelines),
+        client_(client),
+        stub_(stub),
+        response_(response) {
     StartRead(&request_);
   }
 
@@ -55,7 +84,7 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
         } else {
           writer_->WritesDone();
         }
-        Finish(writer_->Finish());
+        Finish(Relayed(gate_, writer_->Finish(), "PutObject"));
       });
       return;
     }
@@ -69,7 +98,8 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
     }
     Run([this] {
       if (!writer_->Write(request_)) {
-        Finish(writer_->Finish());  // the object-store ended the call (e.g. a limit)
+        Finish(Relayed(gate_, writer_->Finish(),
+                       "PutObject"));  // the object-store ended the call (e.g. a limit)
         return;
       }
       StartRead(&request_);
@@ -88,6 +118,9 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
     absl::StatusOr<Need> need = ObjectNeed(request_.header().ref(), Action::kWrite);
     absl::Status s =
         caller.ok() ? (need.ok() ? gate_.Check(*caller, *need) : need.status()) : caller.status();
+    if (s.ok()) {
+      s = CheckOwner(pipelines_, *need);
+    }
     if (!s.ok()) {
       Finish(Denied(gate_.Sanitize(s, "PutObject")));
       return;
@@ -97,7 +130,7 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
                                     .request_id = rpc::RequestIdOf(*ctx_)});
     writer_ = stub_.PutObject(upstream_.get(), response_);
     if (!writer_->Write(request_)) {
-      Finish(writer_->Finish());
+      Finish(Relayed(gate_, writer_->Finish(), "PutObject"));
       return;
     }
     StartRead(&request_);
@@ -111,6 +144,7 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
 
   grpc::CallbackServerContext* const ctx_;
   Gatekeeper& gate_;
+  PipelineStore& pipelines_;
   const rpc::Client& client_;
   ov1::ObjectStore::Stub& stub_;
   ov1::PutObjectResponse* const response_;
@@ -122,15 +156,19 @@ class PutRelay final : public grpc::ServerReadReactor<ov1::PutObjectRequest> {
 // Relays an object-store download stream to the client.
 class GetRelay final : public grpc::ServerWriteReactor<ov1::GetObjectResponse> {
  public:
-  GetRelay(grpc::CallbackServerContext* ctx, Gatekeeper& gate, const rpc::Client& client,
-           ov1::ObjectStore::Stub& stub, const ov1::GetObjectRequest& request)
+  GetRelay(grpc::CallbackServerContext* ctx, Gatekeeper& gate, PipelineStore& pipelines,
+           const rpc::Client& client, ov1::ObjectStore::Stub& stub,
+           const ov1::GetObjectRequest& request)
       : gate_(gate) {
     const bool admitted =
-        gate_.runtime().executor().TrySubmit([this, ctx, &client, &stub, request] {
+        gate_.runtime().executor().TrySubmit([this, ctx, &pipelines, &client, &stub, request] {
           auto caller = gate_.Authenticate(*ctx);
           absl::StatusOr<Need> need = ObjectNeed(request.ref(), Action::kRead);
           absl::Status s = caller.ok() ? (need.ok() ? gate_.Check(*caller, *need) : need.status())
                                        : caller.status();
+          if (s.ok()) {
+            s = CheckOwner(pipelines, *need);
+          }
           if (!s.ok()) {
             Finish(Denied(gate_.Sanitize(s, "GetObject")));
             return;
@@ -165,7 +203,7 @@ class GetRelay final : public grpc::ServerWriteReactor<ov1::GetObjectResponse> {
     if (reader_->Read(&response_)) {
       StartWrite(&response_);
     } else {
-      Finish(reader_->Finish());
+      Finish(Relayed(gate_, reader_->Finish(), "GetObject"));
     }
   }
 
@@ -205,14 +243,20 @@ Need SecretNeed(const sv1::SecretRef& ref, Action action) {
           .pipeline_id = ref.pipeline_id()};
 }
 
-SecretForwardService::SecretForwardService(const rpc::Client& secrets, Gatekeeper& gate)
-    : client_(secrets), stub_(sv1::SecretStore::NewStub(secrets.channel())), gate_(gate) {}
+SecretForwardService::SecretForwardService(const rpc::Client& secrets, PipelineStore& pipelines,
+                                           Gatekeeper& gate)
+    : client_(secrets),
+      stub_(sv1::SecretStore::NewStub(secrets.channel())),
+      pipelines_(pipelines),
+      gate_(gate) {
+  KeepStoresDescriptor();
+}
 
 grpc::ServerUnaryReactor* SecretForwardService::PutSecret(grpc::CallbackServerContext* ctx,
                                                           const sv1::PutSecretRequest* req,
                                                           sv1::PutSecretResponse* resp) {
   return Forward(
-      gate_, ctx, SecretNeed(req->ref(), Action::kWrite),
+      gate_, ctx, SecretNeed(req->ref(), Action::kWrite), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->PutSecret(c, *req, resp); },
       client_);
 }
@@ -223,6 +267,7 @@ grpc::ServerUnaryReactor* SecretForwardService::GetSecret(grpc::CallbackServerCo
   // Reading a value is a write-level permission: read-only tokens see metadata only.
   return Forward(
       gate_, ctx, SecretNeed(req->ref(), req->include_value() ? Action::kWrite : Action::kRead),
+      pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->GetSecret(c, *req, resp); },
       client_);
 }
@@ -235,7 +280,7 @@ grpc::ServerUnaryReactor* SecretForwardService::ListSecrets(grpc::CallbackServer
   owner.set_namespace_id(req->namespace_id());
   owner.set_pipeline_id(req->pipeline_id());
   return Forward(
-      gate_, ctx, SecretNeed(owner, Action::kRead),
+      gate_, ctx, SecretNeed(owner, Action::kRead), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->ListSecrets(c, *req, resp); },
       client_);
 }
@@ -244,29 +289,35 @@ grpc::ServerUnaryReactor* SecretForwardService::DeleteSecret(grpc::CallbackServe
                                                              const sv1::DeleteSecretRequest* req,
                                                              sv1::DeleteSecretResponse* resp) {
   return Forward(
-      gate_, ctx, SecretNeed(req->ref(), Action::kDelete),
+      gate_, ctx, SecretNeed(req->ref(), Action::kDelete), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->DeleteSecret(c, *req, resp); },
       client_);
 }
 
-ObjectForwardService::ObjectForwardService(const rpc::Client& objects, Gatekeeper& gate)
-    : client_(objects), stub_(ov1::ObjectStore::NewStub(objects.channel())), gate_(gate) {}
+ObjectForwardService::ObjectForwardService(const rpc::Client& objects, PipelineStore& pipelines,
+                                           Gatekeeper& gate)
+    : client_(objects),
+      stub_(ov1::ObjectStore::NewStub(objects.channel())),
+      pipelines_(pipelines),
+      gate_(gate) {
+  KeepStoresDescriptor();
+}
 
 grpc::ServerReadReactor<ov1::PutObjectRequest>* ObjectForwardService::PutObject(
     grpc::CallbackServerContext* ctx, ov1::PutObjectResponse* resp) {
-  return new PutRelay(ctx, gate_, client_, *stub_, resp);
+  return new PutRelay(ctx, gate_, pipelines_, client_, *stub_, resp);
 }
 
 grpc::ServerWriteReactor<ov1::GetObjectResponse>* ObjectForwardService::GetObject(
     grpc::CallbackServerContext* ctx, const ov1::GetObjectRequest* req) {
-  return new GetRelay(ctx, gate_, client_, *stub_, *req);
+  return new GetRelay(ctx, gate_, pipelines_, client_, *stub_, *req);
 }
 
 grpc::ServerUnaryReactor* ObjectForwardService::StatObject(grpc::CallbackServerContext* ctx,
                                                            const ov1::StatObjectRequest* req,
                                                            ov1::ObjectInfo* resp) {
   return Forward(
-      gate_, ctx, ObjectNeed(req->ref(), Action::kRead),
+      gate_, ctx, ObjectNeed(req->ref(), Action::kRead), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->StatObject(c, *req, resp); },
       client_);
 }
@@ -275,7 +326,7 @@ grpc::ServerUnaryReactor* ObjectForwardService::ListObjects(grpc::CallbackServer
                                                             const ov1::ListObjectsRequest* req,
                                                             ov1::ListObjectsResponse* resp) {
   return Forward(
-      gate_, ctx, ObjectNeed(req->parent(), Action::kRead),
+      gate_, ctx, ObjectNeed(req->parent(), Action::kRead), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->ListObjects(c, *req, resp); },
       client_);
 }
@@ -284,7 +335,7 @@ grpc::ServerUnaryReactor* ObjectForwardService::DeleteObject(grpc::CallbackServe
                                                              const ov1::DeleteObjectRequest* req,
                                                              ov1::DeleteObjectResponse* resp) {
   return Forward(
-      gate_, ctx, ObjectNeed(req->ref(), Action::kDelete),
+      gate_, ctx, ObjectNeed(req->ref(), Action::kDelete), pipelines_,
       [this, req, resp](grpc::ClientContext* c) { return stub_->DeleteObject(c, *req, resp); },
       client_);
 }

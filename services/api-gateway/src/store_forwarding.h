@@ -8,12 +8,13 @@
 #include "gofer/rpc/channel.h"
 #include "gofer/secrets/v1/secret_store.grpc.pb.h"
 #include "gofer/v1/stores.grpc.pb.h"
+#include "pipeline_store.h"
 
 namespace gofer::api_gateway {
 
 class SecretForwardService final : public v1::SecretService::CallbackService {
  public:
-  SecretForwardService(const rpc::Client& secrets, Gatekeeper& gate);
+  SecretForwardService(const rpc::Client& secrets, PipelineStore& pipelines, Gatekeeper& gate);
 
   grpc::ServerUnaryReactor* PutSecret(grpc::CallbackServerContext* ctx,
                                       const secrets::v1::PutSecretRequest* req,
@@ -31,12 +32,13 @@ class SecretForwardService final : public v1::SecretService::CallbackService {
  private:
   const rpc::Client& client_;
   std::unique_ptr<secrets::v1::SecretStore::Stub> stub_;
+  PipelineStore& pipelines_;
   Gatekeeper& gate_;
 };
 
 class ObjectForwardService final : public v1::ObjectService::CallbackService {
  public:
-  ObjectForwardService(const rpc::Client& objects, Gatekeeper& gate);
+  ObjectForwardService(const rpc::Client& objects, PipelineStore& pipelines, Gatekeeper& gate);
 
   grpc::ServerReadReactor<objects::v1::PutObjectRequest>* PutObject(
       grpc::CallbackServerContext* ctx, objects::v1::PutObjectResponse* resp) override;
@@ -55,6 +57,7 @@ class ObjectForwardService final : public v1::ObjectService::CallbackService {
  private:
   const rpc::Client& client_;
   std::unique_ptr<objects::v1::ObjectStore::Stub> stub_;
+  PipelineStore& pipelines_;
   Gatekeeper& gate_;
 };
 

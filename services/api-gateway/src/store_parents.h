@@ -10,8 +10,9 @@
 namespace gofer::api_gateway {
 
 // NOT_FOUND (reason PARENT_NOT_FOUND when the namespace is what is missing) naming the first
-// missing one of: namespace `namespace_id`, pipeline `pipeline_id` in it. With `lock`, the
-// pipeline row is locked FOR UPDATE. An empty `pipeline_id` checks only the namespace.
+// missing one of: namespace `namespace_id`, pipeline `pipeline_id` in it. With `lock` (only in
+// read-write transactions), the namespace row is locked FOR KEY SHARE and the pipeline row FOR
+// UPDATE. An empty `pipeline_id` checks only the namespace.
 absl::Status CheckParents(pqxx::work& tx, const std::string& namespace_id,
                           const std::string& pipeline_id, bool lock = false);
 

@@ -34,12 +34,34 @@ GatewayServer::GatewayServer(GatewayOptions options)
       system_service_(namespaces_, gate_),
       token_service_(access_, gate_),
       role_service_(access_, gate_),
-      event_service_(*pool_, outbox_, notifier_, gate_) {
+      event_service_(*pool_, outbox_, notifier_, gate_),
+      pipelines_(*pool_, outbox_),
+      deployments_(*pool_, outbox_),
+      pipeline_service_(pipelines_, gate_),
+      config_service_(pipelines_, gate_),
+      deployment_service_(deployments_, gate_) {
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::GatewayMigrations(), gateway_schema_.name()));
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::EventsMigrations(), events_schema_.name()));
+  std::vector<grpc::Service*> services{&namespace_service_, &system_service_,    &token_service_,
+                                       &role_service_,      &event_service_,     &pipeline_service_,
+                                       &config_service_,    &deployment_service_};
+  served_ = {"gofer.v1.NamespaceService", "gofer.v1.SystemService",    "gofer.v1.TokenService",
+             "gofer.v1.RoleService",      "gofer.v1.EventService",     "gofer.v1.PipelineService",
+             "gofer.v1.ConfigService",    "gofer.v1.DeploymentService"};
+  if (options.object_store != nullptr) {
+    object_service_ =
+        std::make_unique<ObjectForwardService>(*options.object_store, pipelines_, gate_);
+    services.push_back(object_service_.get());
+    served_.push_back("gofer.v1.ObjectService");
+  }
+  if (options.secret_store != nullptr) {
+    secret_service_ =
+        std::make_unique<SecretForwardService>(*options.secret_store, pipelines_, gate_);
+    services.push_back(secret_service_.get());
+    served_.push_back("gofer.v1.SecretService");
+  }
   auto server = rpc::Server::Start(
-      {.service_name = "api-gateway-test", .listen_address = "127.0.0.1:0"},
-      {&namespace_service_, &system_service_, &token_service_, &role_service_, &event_service_});
+      {.service_name = "api-gateway-test", .listen_address = "127.0.0.1:0"}, services);
   GOFER_REQUIRE_OK(server);
   server_ = *std::move(server);
   client_ = std::make_unique<rpc::Client>(rpc::ClientOptions{.target = server_->address()});
@@ -87,6 +109,31 @@ void GatewayServer::CreateNamespace(const std::string& id) {
   v1::CreateNamespaceRequest request;
   request.set_id(id);
   GOFER_REQUIRE_OK(Call(admin_secret(), &v1::NamespaceService::Stub::CreateNamespace, request));
+}
+
+v1::RegisterConfigResponse GatewayServer::RegisterConfig(const v1::PipelineConfig& config,
+                                                         const std::string& namespace_id) {
+  v1::RegisterConfigRequest request;
+  request.set_namespace_id(namespace_id);
+  *request.mutable_config() = config;
+  auto registered = Call(admin_secret(), &v1::ConfigService::Stub::RegisterConfig, request);
+  GOFER_REQUIRE_OK(registered);
+  return *std::move(registered);
+}
+
+v1::Deployment GatewayServer::Deploy(const std::string& pipeline_id, int64_t version,
+                                     const std::string& namespace_id, int canary_weight) {
+  v1::DeployRequest request;
+  request.set_namespace_id(namespace_id);
+  request.set_pipeline_id(pipeline_id);
+  request.set_version(version);
+  if (canary_weight > 0) {
+    request.set_type(v1::DEPLOYMENT_TYPE_CANARY);
+    request.mutable_canary()->set_weight_percent(canary_weight);
+  }
+  auto deployed = Call(admin_secret(), &v1::DeploymentService::Stub::Deploy, request);
+  GOFER_REQUIRE_OK(deployed);
+  return *std::move(deployed);
 }
 
 int64_t GatewayServer::QueryInt(const std::string& sql) {
@@ -218,6 +265,30 @@ std::vector<int64_t> IdsOf(const std::vector<v1::Event>& events) {
     ids.push_back(e.id());
   }
   return ids;
+}
+
+std::vector<std::string> KindsOf(const std::vector<v1::Event>& events) {
+  std::vector<std::string> kinds;
+  for (const v1::Event& e : events) {
+    kinds.push_back(e.kind());
+  }
+  return kinds;
+}
+
+v1::PipelineConfig SimpleConfig(const std::string& id, const std::string& image) {
+  v1::PipelineConfig config;
+  config.set_id(id);
+  config.set_name("Pipeline " + id);
+  v1::Task* build = config.add_tasks();
+  build->set_id("build");
+  build->set_image(image);
+  build->set_script("make");
+  v1::Task* test = config.add_tasks();
+  test->set_id("test");
+  test->set_image(image);
+  (*test->mutable_depends_on())["build"] = v1::DEPENDENCY_CONDITION_SUCCESS;
+  (*test->mutable_variables())["MODE"] = "unit";
+  return config;
 }
 
 std::string ReasonOf(const absl::Status& status) { return GetErrorDetails(status).reason; }

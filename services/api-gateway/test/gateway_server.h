@@ -1,7 +1,9 @@
 // An in-process gofer-api-gateway for integration tests: fresh Postgres schemas for the gateway
-// and the events outbox (migrated), the five served services (namespaces, system, tokens, roles,
-// events) on 127.0.0.1:0, and helpers to call them with `authorization: Bearer <secret>`, to
-// follow WatchEvents streams and to look at the database directly.
+// and the events outbox (migrated), the served services (namespaces, system, tokens, roles,
+// events, pipelines, configs, deployments; objects and secrets when given clients of the stores,
+// see store_servers.h) on 127.0.0.1:0, and helpers to call them with
+// `authorization: Bearer <secret>`, to follow WatchEvents streams and to look at the database
+// directly.
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -29,18 +31,28 @@
 #include "gofer/rpc/server.h"
 #include "gofer/rpc/status.h"
 #include "gofer/testing/fixtures.h"
+#include "gofer/v1/deployments.grpc.pb.h"
 #include "gofer/v1/events.grpc.pb.h"
 #include "gofer/v1/namespaces.grpc.pb.h"
+#include "gofer/v1/pipelines.grpc.pb.h"
+#include "gofer/v1/stores.grpc.pb.h"
 #include "gofer/v1/system.grpc.pb.h"
 #include "gofer/v1/tokens.grpc.pb.h"
 #include "namespace_service.h"
 #include "namespace_store.h"
+#include "pipeline_service.h"
+#include "pipeline_store.h"
+#include "store_forwarding.h"
 
 namespace gofer::api_gateway::testing {
 
 struct GatewayOptions {
   // Gatekeeper's development mode: every call is admitted as an admin.
   bool dev_no_auth = false;
+  // When set, ObjectService / SecretService are served, forwarding to these clients of an
+  // object-store / secret-store (with their internal credential). Not owned.
+  const rpc::Client* object_store = nullptr;
+  const rpc::Client* secret_store = nullptr;
 };
 
 class GatewayServer {
@@ -59,6 +71,8 @@ class GatewayServer {
   const events::Outbox& outbox() const { return outbox_; }
   // The access store's clock (token expiry is computed from it); starts at the real time.
   FakeClock& clock() { return clock_; }
+  // The fully qualified names of the services this gateway serves.
+  const std::vector<std::string>& served_services() const { return served_; }
 
   // A context for one call with a deadline of `timeout` and, unless `secret` is empty,
   // `authorization: Bearer <secret>`.
@@ -91,6 +105,13 @@ class GatewayServer {
                                   absl::Duration expires_in = absl::ZeroDuration());
   // Creates namespace `id` as the admin.
   void CreateNamespace(const std::string& id);
+  // Registers `config` in `namespace_id` as the admin (it must succeed).
+  v1::RegisterConfigResponse RegisterConfig(const v1::PipelineConfig& config,
+                                            const std::string& namespace_id = "default");
+  // Deploys `version` of `pipeline_id` in `namespace_id` as the admin, immediately or (with a
+  // `canary_weight` of 1-99) as a canary (it must succeed).
+  v1::Deployment Deploy(const std::string& pipeline_id, int64_t version,
+                        const std::string& namespace_id = "default", int canary_weight = 0);
 
   // The single integer / text value that `sql` selects (in the gateway schema).
   int64_t QueryInt(const std::string& sql);
@@ -122,6 +143,14 @@ class GatewayServer {
   TokenService token_service_;
   RoleService role_service_;
   EventService event_service_;
+  PipelineStore pipelines_;
+  DeploymentStore deployments_;
+  PipelineService pipeline_service_;
+  ConfigService config_service_;
+  DeploymentService deployment_service_;
+  std::unique_ptr<ObjectForwardService> object_service_;
+  std::unique_ptr<SecretForwardService> secret_service_;
+  std::vector<std::string> served_;
   std::unique_ptr<rpc::Server> server_;
   std::unique_ptr<rpc::Client> client_;
   std::string admin_secret_;
@@ -159,6 +188,12 @@ class EventWatch {
 
 // The ids of `events`, in order.
 std::vector<int64_t> IdsOf(const std::vector<v1::Event>& events);
+// The kinds of `events`, in order.
+std::vector<std::string> KindsOf(const std::vector<v1::Event>& events);
+
+// A valid config of pipeline `id`: task "build" (running `image`) and task "test" depending
+// on it.
+v1::PipelineConfig SimpleConfig(const std::string& id, const std::string& image = "alpine:3.19");
 
 // The ErrorInfo reason of `status` ("" when it has none).
 std::string ReasonOf(const absl::Status& status);

@@ -1,31 +1,39 @@
 // The RBAC matrix: every RPC of the served services called with a token of each system role
-// (admin, user, read-only) and with no token, against an in-process gateway on real Postgres.
-// The expectations are data (kMatrix below), derived from the system roles of
-// migrations/0001_gateway.sql and the Need each handler declares:
-//   admin-only needs (token, role, namespace and system writes) → only admin;
-//   namespaced needs → user only in "default", read-only for reads everywhere;
-//   authenticated-only calls (WhoAmI, own GetToken, GetRole, ListRoles, GetSystemInfo,
-//   ListNamespaces, which filters) → every role; BootstrapToken → anyone (it then fails
-//   FAILED_PRECONDITION, which is not a denial).
+// (admin, user, read-only) and with no token, against an in-process gateway on real Postgres
+// (forwarding objects and secrets to real in-process stores). The expectations are data (the
+// rows below, in rbac_matrix_pipeline_rows.cc and in rbac_matrix_store_rows.cc), derived from
+// the system roles of migrations/0001_gateway.sql and the Need each handler declares:
+//   admin-only needs (token, role, namespace and system writes, global secrets) → only admin;
+//   namespaced needs (pipelines, configs, deployments, objects, secrets, events) → user only in
+//   "default", read-only for reads everywhere; a secret's value needs write;
+//   authenticated-only calls (WhoAmI, own GetToken, GetRole of the token's own role, ListRoles
+//   and ListNamespaces, which filter, GetSystemInfo, ParseConfig) → every role; BootstrapToken
+//   → anyone (it then fails FAILED_PRECONDITION, which is not a denial).
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include <atomic>
-#include <functional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "access_store_rows.h"
-#include "gateway_server.h"
 #include "gofer/testing/eventually.h"
 #include "gofer/testing/status.h"
 #include "google/protobuf/descriptor.h"
+#include "rbac_matrix.h"
 #include "system_roles.h"
 
 namespace gofer::api_gateway {
 namespace {
 
+using matrix::A;
+using matrix::D;
+using matrix::Expect;
+using matrix::Matrix;
+using matrix::Row;
+using matrix::S;
+using matrix::U;
+using matrix::Who;
 using testing::GatewayServer;
 using NamespaceStub = v1::NamespaceService::Stub;
 using RoleStub = v1::RoleService::Stub;
@@ -33,55 +41,56 @@ using SystemStub = v1::SystemService::Stub;
 using TokenStub = v1::TokenService::Stub;
 using EventStub = v1::EventService::Stub;
 
-// kWithoutReason: PERMISSION_DENIED or UNAUTHENTICATED without the ErrorInfo reason (never
-// expected).
-enum class Expect { kAllowed, kDenied, kUnauthenticated, kWithoutReason };
-constexpr Expect A = Expect::kAllowed;
-constexpr Expect D = Expect::kDenied;
-constexpr Expect U = Expect::kUnauthenticated;
+}  // namespace
 
-// A caller of the matrix: a system role's token, or nobody.
-struct Who {
-  std::string name;
-  std::string secret;  // empty: no token
-  std::string token_id;
-};
+namespace matrix {
 
-// The gateway with the matrix's fixtures: namespace "other" (created by the admin, so it has
-// an event), an event in "default", and a custom role "custom".
-struct Matrix {
-  GatewayServer gw;
-  std::atomic<int> next{0};
-
-  Matrix() {
-    gw.CreateNamespace("other");
-    v1::UpdateNamespaceRequest touch;
-    touch.set_id("default");
-    touch.set_description("touched by the matrix");
-    GOFER_REQUIRE_OK(gw.Call(gw.admin_secret(), &NamespaceStub::UpdateNamespace, touch));
-    GOFER_REQUIRE_OK(gw.Call(gw.admin_secret(), &RoleStub::CreateRole, RoleRequest("custom")));
+Matrix::Matrix() {
+  gw.CreateNamespace("other");
+  v1::UpdateNamespaceRequest touch;
+  touch.set_id("default");
+  touch.set_description("touched by the matrix");
+  GOFER_REQUIRE_OK(gw.Call(gw.admin_secret(), &NamespaceStub::UpdateNamespace, touch));
+  GOFER_REQUIRE_OK(gw.Call(gw.admin_secret(), &RoleStub::CreateRole, RoleRequest("custom")));
+  const std::string& admin = gw.admin_secret();
+  for (const char* ns : {"default", "other"}) {
+    gw.RegisterConfig(testing::SimpleConfig("fixed", "alpine:3.19"), ns);
+    gw.RegisterConfig(testing::SimpleConfig("fixed", "alpine:3.20"), ns);
+    gw.Deploy("fixed", 1, ns);
+    GOFER_REQUIRE_OK(
+        testing::PutObject(gw, admin, testing::PipelineObject(ns, "fixed", "fixed.txt"), "fixed"));
+    secrets::v1::PutSecretRequest secret;
+    *secret.mutable_ref() = testing::PipelineSecret(ns, "fixed", "fixed");
+    secret.set_value("fixed");
+    GOFER_REQUIRE_OK(gw.Call(admin, &v1::SecretService::Stub::PutSecret, secret));
   }
+  secrets::v1::PutSecretRequest global;
+  *global.mutable_ref() = testing::GlobalSecret("fixed");
+  global.set_value("fixed");
+  global.add_namespace_patterns("*");
+  GOFER_REQUIRE_OK(gw.Call(admin, &v1::SecretService::Stub::PutSecret, global));
+}
 
-  std::string Unique(const char* prefix) { return prefix + std::to_string(next++); }
+v1::CreateRoleRequest Matrix::RoleRequest(const std::string& id) {
+  v1::CreateRoleRequest request;
+  request.mutable_role()->set_id(id);
+  v1::Permission* p = request.mutable_role()->add_permissions();
+  p->add_resources("system");
+  p->add_actions(v1::ACTION_READ);
+  return request;
+}
 
-  static v1::CreateRoleRequest RoleRequest(const std::string& id) {
-    v1::CreateRoleRequest request;
-    request.mutable_role()->set_id(id);
-    v1::Permission* p = request.mutable_role()->add_permissions();
-    p->add_resources("system");
-    p->add_actions(v1::ACTION_READ);
-    return request;
-  }
+absl::Status Matrix::WatchFirst(const Who& caller, const std::string& namespace_id) {
+  v1::WatchEventsRequest request;
+  request.mutable_filter()->set_namespace_id(namespace_id);
+  testing::EventWatch watch(gw, caller.secret, request);
+  REQUIRE(gofer::testing::Eventually([&] { return !watch.received().empty() || watch.ended(); }));
+  return watch.received().empty() ? watch.WaitForEnd() : absl::OkStatus();
+}
 
-  // OK once the first event of a WatchEvents stream arrived, or how the stream ended.
-  absl::Status WatchFirst(const Who& caller, const std::string& namespace_id) {
-    v1::WatchEventsRequest request;
-    request.mutable_filter()->set_namespace_id(namespace_id);
-    testing::EventWatch watch(gw, caller.secret, request);
-    REQUIRE(gofer::testing::Eventually([&] { return !watch.received().empty() || watch.ended(); }));
-    return watch.received().empty() ? watch.WaitForEnd() : absl::OkStatus();
-  }
-};
+}  // namespace matrix
+
+namespace {
 
 template <typename Request>
 Request WithId(const std::string& id) {
@@ -96,23 +105,8 @@ v1::ListEventsRequest EventsOf(const std::string& namespace_id) {
   return request;
 }
 
-using Call = std::function<absl::Status(Matrix&, const Who&)>;
-
-struct Row {
-  std::string method;   // "Service.Method"
-  std::string variant;  // what the request targets, when it matters
-  Expect admin, user, read_only, anonymous;
-  Call call;
-};
-
-// Wraps a Call's StatusOr into its status.
-template <typename F>
-Call S(F f) {
-  return [f](Matrix& m, const Who& c) -> absl::Status { return f(m, c).status(); };
-}
-
-const std::vector<Row>& Rows() {
-  static const auto* const rows = new std::vector<Row>{
+std::vector<Row> CoreRows() {
+  return {
       {"NamespaceService.CreateNamespace", "", A, D, D, U, S([](Matrix& m, const Who& c) {
          return m.gw.Call(c.secret, &NamespaceStub::CreateNamespace,
                           WithId<v1::CreateNamespaceRequest>(m.Unique("new-ns-")));
@@ -181,7 +175,11 @@ const std::vector<Row>& Rows() {
       {"RoleService.CreateRole", "", A, D, D, U, S([](Matrix& m, const Who& c) {
          return m.gw.Call(c.secret, &RoleStub::CreateRole, Matrix::RoleRequest(m.Unique("role-")));
        })},
-      {"RoleService.GetRole", "", A, A, A, U, S([](Matrix& m, const Who& c) {
+      {"RoleService.GetRole", "own token's role", A, A, A, U, S([](Matrix& m, const Who& c) {
+         const std::string own = c.secret.empty() ? "user" : c.name;
+         return m.gw.Call(c.secret, &RoleStub::GetRole, WithId<v1::GetRoleRequest>(own));
+       })},
+      {"RoleService.GetRole", "another role", A, D, D, U, S([](Matrix& m, const Who& c) {
          return m.gw.Call(c.secret, &RoleStub::GetRole, WithId<v1::GetRoleRequest>("custom"));
        })},
       {"RoleService.ListRoles", "", A, A, A, U, S([](Matrix& m, const Who& c) {
@@ -227,6 +225,16 @@ const std::vector<Row>& Rows() {
       {"EventService.WatchEvents", "every namespace", A, D, A, U,
        [](Matrix& m, const Who& c) { return m.WatchFirst(c, ""); }},
   };
+}
+
+const std::vector<Row>& Rows() {
+  static const auto* const rows = [] {
+    auto* all = new std::vector<Row>(CoreRows());
+    for (std::vector<Row> more : {matrix::PipelineRows(), matrix::StoreRows()}) {
+      all->insert(all->end(), more.begin(), more.end());
+    }
+    return all;
+  }();
   return *rows;
 }
 
@@ -268,19 +276,20 @@ TEST_CASE("The matrix lists every RPC of the served services") {
   for (const Row& row : Rows()) {
     listed.insert(row.method);
   }
+  testing::GatewayWithStores env;
   std::set<std::string> served;
-  for (const char* service :
-       {"gofer.v1.NamespaceService", "gofer.v1.TokenService", "gofer.v1.RoleService",
-        "gofer.v1.SystemService", "gofer.v1.EventService"}) {
+  for (const std::string& service : env.gw().served_services()) {
     const auto* descriptor =
         google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service);
+    INFO(service);
     REQUIRE(descriptor != nullptr);
     for (int i = 0; i < descriptor->method_count(); ++i) {
       served.insert(descriptor->name() + "." + descriptor->method(i)->name());
     }
   }
   CHECK(listed == served);
-  CHECK(served.size() == 5 + 7 + 5 + 3 + 2);
+  // Namespaces, tokens, roles, system, events; pipelines, configs, deployments; objects, secrets.
+  CHECK(served.size() == 5 + 7 + 5 + 3 + 2 + 4 + 6 + 5 + 5 + 4);
 }
 
 TEST_CASE("Every RPC admits or denies each system role and no token as the matrix says") {

@@ -118,29 +118,33 @@ TEST_CASE("ResourceViolation accepts kinds and target globs and explains every b
   CHECK_FALSE(ResourceViolation("namespaces:" + std::string(64, 'a')).has_value());
 }
 
-TEST_CASE("Grants on the kind and on the namespace combine across permissions") {
-  // One permission grants the kind, another the namespaces: together they allow runs there.
-  const std::vector<Permission> permissions{{{"runs"}, {kWrite}},
-                                            {{"namespaces:prod-*"}, {kWrite}}};
-  CHECK(Allows(permissions, {.kind = "runs", .action = kWrite, .namespace_id = "prod-eu"}));
-  CHECK_FALSE(Allows(permissions, {.kind = "runs", .action = kWrite, .namespace_id = "dev"}));
-  CHECK_FALSE(
-      Allows(permissions, {.kind = "configs", .action = kWrite, .namespace_id = "prod-eu"}));
-  // Each grant alone is not enough.
-  CHECK_FALSE(
-      Allows({permissions[0]}, {.kind = "runs", .action = kWrite, .namespace_id = "prod-eu"}));
-  CHECK_FALSE(
-      Allows({permissions[1]}, {.kind = "runs", .action = kWrite, .namespace_id = "prod-eu"}));
+TEST_CASE("One permission must grant the kind and the namespace together") {
+  // A kind granted by one permission is not usable in a namespace granted only by another.
+  const std::vector<Permission> split{{{"runs"}, {kWrite}}, {{"namespaces:prod-*"}, {kWrite}}};
+  CHECK_FALSE(Allows(split, {.kind = "runs", .action = kWrite, .namespace_id = "prod-eu"}));
+  const std::vector<Permission> joined{{{"runs", "namespaces:prod-*"}, {kWrite}}};
+  CHECK(Allows(joined, {.kind = "runs", .action = kWrite, .namespace_id = "prod-eu"}));
+  CHECK_FALSE(Allows(joined, {.kind = "runs", .action = kWrite, .namespace_id = "dev"}));
+  CHECK_FALSE(Allows(joined, {.kind = "configs", .action = kWrite, .namespace_id = "prod-eu"}));
 }
 
-TEST_CASE("The permissions of several roles combine like those of one") {
-  // What the gateway does with a token holding two roles: it concatenates their permissions.
-  std::vector<Permission> combined = Role(R"([{"resources": ["runs"], "actions": ["read"]}])");
-  for (Permission& p : Role(R"([{"resources": ["namespaces:team-*"], "actions": ["read"]}])")) {
+TEST_CASE("Two scoped roles never widen each other's scope") {
+  // Team B may write runs, team C may write secrets: the token holding both must not write
+  // secrets in team B (the escalation a union of resources would allow).
+  std::vector<Permission> combined = Role(
+      R"([{"resources": ["namespaces:team-b-*", "pipelines:*", "runs"], "actions": ["write"]}])");
+  for (
+      Permission& p : Role(
+          R"([{"resources": ["namespaces:team-c", "pipelines:*", "secrets"], "actions": ["write"]}])")) {
     combined.push_back(std::move(p));
   }
-  CHECK(Allows(combined, {.kind = "runs", .namespace_id = "team-a"}));
-  CHECK_FALSE(Allows(combined, {.kind = "runs", .namespace_id = "other"}));
+  const auto need = [](const char* kind, const char* ns) {
+    return Need{.kind = kind, .action = kWrite, .namespace_id = ns, .pipeline_id = "build"};
+  };
+  CHECK(Allows(combined, need("runs", "team-b-eu")));
+  CHECK(Allows(combined, need("secrets", "team-c")));
+  CHECK_FALSE(Allows(combined, need("secrets", "team-b-eu")));
+  CHECK_FALSE(Allows(combined, need("runs", "team-c")));
 }
 
 TEST_CASE("A pipeline resource also needs a pipelines grant matching the pipeline") {
@@ -148,19 +152,21 @@ TEST_CASE("A pipeline resource also needs a pipelines grant matching the pipelin
       .kind = "runs", .action = kWrite, .namespace_id = "prod", .pipeline_id = "build"};
   std::vector<Permission> permissions{{{"runs", "namespaces:prod"}, {kWrite}}};
   CHECK_FALSE(Allows(permissions, build));
-  permissions.push_back({{"pipelines:b*"}, {kWrite}});
+  permissions[0].resources.push_back("pipelines:b*");
   CHECK(Allows(permissions, build));
   Need deploy = build;
   deploy.pipeline_id = "deploy";
   CHECK_FALSE(Allows(permissions, deploy));
   // Without a pipeline the pipelines grant is not consulted.
-  CHECK(Allows({permissions[0]}, {.kind = "runs", .action = kWrite, .namespace_id = "prod"}));
+  CHECK(Allows({{{"runs", "namespaces:prod"}, {kWrite}}},
+               {.kind = "runs", .action = kWrite, .namespace_id = "prod"}));
 }
 
 TEST_CASE("The action must be granted on the kind, the namespace and the pipeline alike") {
-  // write on runs, but only read on the namespace: writing runs there is denied.
-  const std::vector<Permission> permissions{{{"runs"}, {kRead, kWrite}},
-                                            {{"namespaces:*"}, {kRead}}};
+  // read and write on runs in every namespace, but write only where another grant gives it:
+  // writing runs is allowed only by a grant holding write on both.
+  const std::vector<Permission> permissions{
+      {{"runs", "namespaces:*"}, {kRead}}, {{"runs"}, {kWrite}}, {{"namespaces:*"}, {kWrite}}};
   CHECK(Allows(permissions, {.kind = "runs", .action = kRead, .namespace_id = "prod"}));
   CHECK_FALSE(Allows(permissions, {.kind = "runs", .action = kWrite, .namespace_id = "prod"}));
   CHECK_FALSE(Allows(permissions, {.kind = "runs", .action = kDelete, .namespace_id = "prod"}));

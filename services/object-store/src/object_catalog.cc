@@ -145,6 +145,13 @@ absl::StatusOr<CommitResult> ObjectCatalog::CommitObject(const ObjectRef& ref,
   return pg::TransactValue<CommitResult>(
       pool_, [&](pqxx::work& tx) -> absl::StatusOr<CommitResult> {
         CommitResult result;
+        if (!finish_upload_id.empty() &&
+            tx.exec_params("SELECT 1 FROM uploads WHERE id = $1 AND expires_at > now() FOR UPDATE",
+                           finish_upload_id)
+                .empty()) {
+          return NotFoundError("upload",
+                               finish_upload_id);  // aborted, expired or completed meanwhile
+        }
         LockRef(tx, ref);
         const pqxx::result existing = SelectRef(tx, ref, "id, sha256", true);
         if (!existing.empty() && !force) {

@@ -226,7 +226,8 @@ absl::StatusOr<std::unique_ptr<ObjectRead>> ObjectManager::Open(const ObjectRef&
     return absl::OutOfRangeError(fmt::format("offset {} is past the end of {} ({} bytes)", offset,
                                              Describe(ref), info.size));
   }
-  const int64_t end = length == 0 ? info.size : std::min(info.size, offset + length);
+  // length may be huge (untrusted): compare against what is left instead of adding.
+  const int64_t end = (length == 0 || length >= info.size - offset) ? info.size : offset + length;
   GOFER_ASSIGN_OR_RETURN(auto reader, blobs_.Open(info.sha256));
   return std::make_unique<RangeRead>(std::move(info), std::move(reader), offset, end);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "docker_api.h"
 #include "docker_http.h"
 #include "docker_json.h"
@@ -124,7 +125,11 @@ absl::StatusOr<std::string> DockerEngine::Create(const ContainerSpec& spec,
     GOFER_ASSIGN_OR_RETURN(json body, ParseBody(created, "POST /containers/create"));
     return body.value("Id", std::string());
   }
-  if (created.status != 409) {
+  // dockerd answers 409; podman 4 answers 500 "... is already in use".
+  const bool taken = created.status == 409 ||
+                     (created.status == 500 &&
+                      absl::StrContains(docker::ErrorMessage(created.body), "already in use"));
+  if (!taken) {
     return docker::StatusFromResponse(created, "container", spec.name);
   }
   // The name is taken. A managed container a previous attempt created but never started (its

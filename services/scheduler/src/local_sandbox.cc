@@ -92,8 +92,8 @@ std::vector<std::string> BwrapArgs(const std::string& bwrap, const ContainerSpec
   }
   args.insert(args.end(), {"--chdir", workdir, "--unshare-ipc", "--unshare-pid", "--unshare-uts",
                            "--unshare-cgroup-try", "--hostname", hostname});
-  if (spec.network != NetworkMode::kHost) {
-    args.push_back("--unshare-net");
+  if (spec.network == NetworkMode::kNone) {
+    args.push_back("--unshare-net");  // (no bridge here: BRIDGE shares the host's network too)
   }
   args.insert(args.end(), {"--new-session", "--as-pid-1", "--cap-drop", "ALL"});
   for (const std::string& cap : DefaultCapabilities()) {

@@ -18,7 +18,8 @@ const std::vector<std::string>& DefaultCapabilities();
 // bwrap's arguments (program first) for `spec` in container directory `dir`: /usr read-only
 // (with the /bin, /sbin, /lib, /lib64 links of a merged-/usr system), /proc, a minimal /dev, a
 // private /tmp, DIR/workspace at /workspace, new IPC/PID/UTS/cgroup namespaces and a network
-// namespace unless the spec asks for the host's (or the bridge: the local backend has none),
+// namespace with only loopback when the spec asks for no network (host and bridge share the
+// host's: the local backend has no bridge),
 // the command as PID 1 (so SIGTERM reaches it only when it handles it, as in docker), and
 // bwrap's status on fd 3.
 std::vector<std::string> BwrapArgs(const std::string& bwrap, const ContainerSpec& spec,

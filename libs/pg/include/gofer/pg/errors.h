@@ -17,7 +17,8 @@ namespace gofer::pg {
 //     down), statement_completion_unknown, in_doubt_error → UNAVAILABLE
 //   query_canceled (57014, statement_timeout) → DEADLINE_EXCEEDED
 //   anything else                            → INTERNAL
-// The message keeps the server's text (which never holds bound parameter values).
+// The message keeps the first line of the server's text; DETAIL, HINT, CONTEXT and LINE
+// lines (which can quote other rows' values or the statement) are dropped.
 absl::Status StatusFromException(const std::exception& e);
 
 // The same for the exception being handled; call only inside a catch block.
