@@ -1,6 +1,7 @@
 // absl::Status ⇄ grpc::Status: codes map one to one, and payloads (ErrorInfo, BadRequest)
 // travel in the google.rpc.Status details and come back unchanged.
 #include "gofer/rpc/status.h"
+#include "gofer/rpc/proto_time.h"
 
 #include <catch2/catch.hpp>
 
@@ -108,4 +109,21 @@ TEST_CASE("Every canonical code maps to the gRPC code of the same name and back"
   }
 }
 
+}  // namespace gofer::rpc
+
+namespace gofer::rpc {
+namespace {
+
+TEST_CASE("Times convert to Timestamps and back, before and after 1970") {
+  for (const absl::Time t : {absl::FromUnixNanos(1767225600123456789),
+                             absl::FromUnixNanos(-1500000000), absl::UnixEpoch()}) {
+    google::protobuf::Timestamp ts;
+    ToTimestamp(t, &ts);
+    CHECK(ts.nanos() >= 0);
+    CHECK(ts.nanos() < 1000000000);
+    CHECK(FromTimestamp(ts) == t);
+  }
+}
+
+}  // namespace
 }  // namespace gofer::rpc

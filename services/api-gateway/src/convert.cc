@@ -1,19 +1,15 @@
 #include "convert.h"
 
-namespace gofer::api_gateway {
+#include "gofer/rpc/proto_time.h"
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
+namespace gofer::api_gateway {
 
 void ToProto(const NamespaceRecord& ns, v1::Namespace* out) {
   out->set_id(ns.id);
   out->set_name(ns.name);
   out->set_description(ns.description);
-  SetTime(ns.created, out->mutable_created());
-  SetTime(ns.modified, out->mutable_modified());
+  rpc::ToTimestamp(ns.created, out->mutable_created());
+  rpc::ToTimestamp(ns.modified, out->mutable_modified());
 }
 
 void ToProto(const TokenRecord& token, v1::Token* out) {
@@ -23,9 +19,9 @@ void ToProto(const TokenRecord& token, v1::Token* out) {
     out->add_roles(role);
   }
   out->mutable_metadata()->insert(token.metadata.begin(), token.metadata.end());
-  SetTime(token.created, out->mutable_created());
+  rpc::ToTimestamp(token.created, out->mutable_created());
   if (token.expires) {
-    SetTime(*token.expires, out->mutable_expires());
+    rpc::ToTimestamp(*token.expires, out->mutable_expires());
   }
   out->set_disabled(token.disabled);
 }
@@ -46,8 +42,8 @@ void ToProto(const RoleRecord& role, v1::Role* out) {
     ToProto(p, out->add_permissions());
   }
   out->set_system_role(role.system_role);
-  SetTime(role.created, out->mutable_created());
-  SetTime(role.modified, out->mutable_modified());
+  rpc::ToTimestamp(role.created, out->mutable_created());
+  rpc::ToTimestamp(role.modified, out->mutable_modified());
 }
 
 void ToProto(const PipelineRecord& p, v1::Pipeline* out) {
@@ -60,8 +56,8 @@ void ToProto(const PipelineRecord& p, v1::Pipeline* out) {
   for (int64_t v : p.live_versions) {
     out->add_live_versions(v);
   }
-  SetTime(p.created, out->mutable_created());
-  SetTime(p.modified, out->mutable_modified());
+  rpc::ToTimestamp(p.created, out->mutable_created());
+  rpc::ToTimestamp(p.modified, out->mutable_modified());
 }
 
 void ToProto(const ConfigRecord& c, v1::ConfigVersion* out) {
@@ -71,9 +67,9 @@ void ToProto(const ConfigRecord& c, v1::ConfigVersion* out) {
   *out->mutable_config() = c.config;
   out->set_hash(c.hash);
   out->set_state(c.state);
-  SetTime(c.registered, out->mutable_registered());
+  rpc::ToTimestamp(c.registered, out->mutable_registered());
   if (c.deprecated) {
-    SetTime(*c.deprecated, out->mutable_deprecated());
+    rpc::ToTimestamp(*c.deprecated, out->mutable_deprecated());
   }
 }
 
@@ -93,13 +89,13 @@ void ToProto(const DeploymentRecord& d, v1::Deployment* out) {
   }
   for (const DeploymentStep& step : d.steps) {
     auto* s = out->add_steps();
-    SetTime(step.time, s->mutable_time());
+    rpc::ToTimestamp(step.time, s->mutable_time());
     s->set_kind(step.kind);
     s->set_description(step.description);
   }
-  SetTime(d.started, out->mutable_started());
+  rpc::ToTimestamp(d.started, out->mutable_started());
   if (d.ended) {
-    SetTime(*d.ended, out->mutable_ended());
+    rpc::ToTimestamp(*d.ended, out->mutable_ended());
   }
 }
 

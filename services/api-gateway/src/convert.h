@@ -14,7 +14,6 @@
 
 namespace gofer::api_gateway {
 
-void SetTime(absl::Time t, google::protobuf::Timestamp* out);
 void ToProto(const NamespaceRecord& ns, v1::Namespace* out);
 void ToProto(const TokenRecord& token, v1::Token* out);
 void ToProto(const RoleRecord& role, v1::Role* out);

@@ -14,6 +14,7 @@
 #include "gofer/common/status_macros.h"
 #include "gofer/common/validation.h"
 #include "gofer/pg/listener.h"
+#include "gofer/rpc/proto_time.h"
 #include "gofer/rpc/status.h"
 #include "spdlog/spdlog.h"
 
@@ -31,7 +32,7 @@ void ToProto(const events::Event& e, v1::Event* out) {
   out->set_task_id(e.task_id);
   out->set_actor(e.actor);
   out->set_details(e.details);
-  SetTime(e.emitted_at, out->mutable_emitted());
+  rpc::ToTimestamp(e.emitted_at, out->mutable_emitted());
 }
 
 events::Filter FromProto(const v1::EventFilter& f) {

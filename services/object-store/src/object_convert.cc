@@ -1,16 +1,8 @@
 #include "object_convert.h"
 
+#include "gofer/rpc/proto_time.h"
+
 namespace gofer::object_store {
-namespace {
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  out->set_seconds(micros / 1000000);
-  out->set_nanos(static_cast<int32_t>((micros % 1000000) * 1000));
-}
-
-}  // namespace
-
 ObjectRef FromProto(const objects::v1::ObjectRef& ref) {
   // An unknown scope number stays unknown here and fails validation with its field named.
   return {static_cast<Scope>(ref.scope()),
@@ -34,7 +26,7 @@ void ToProto(const ObjectInfo& info, objects::v1::ObjectInfo* out) {
   ToProto(info.ref, out->mutable_ref());
   out->set_size(info.size);
   out->set_sha256(info.sha256);
-  SetTime(info.created, out->mutable_created());
+  rpc::ToTimestamp(info.created, out->mutable_created());
 }
 
 void ToProto(const Upload& upload, objects::v1::Upload* out) {
@@ -46,7 +38,7 @@ void ToProto(const Upload& upload, objects::v1::Upload* out) {
   for (int part : upload.received_parts) {
     out->add_received_parts(part);
   }
-  SetTime(upload.expires, out->mutable_expires());
+  rpc::ToTimestamp(upload.expires, out->mutable_expires());
 }
 
 }  // namespace gofer::object_store

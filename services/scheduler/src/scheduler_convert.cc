@@ -1,5 +1,7 @@
 #include "scheduler_convert.h"
 
+#include "gofer/rpc/proto_time.h"
+
 #include <fmt/format.h>
 
 #include "gofer/common/status_macros.h"
@@ -62,12 +64,6 @@ void CheckLabels(const google::protobuf::Map<std::string, std::string>& labels, 
       v.Add(fmt::format("labels[{}]", key), "values are at most 256 printable characters");
     }
   }
-}
-
-void SetTime(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t nanos = absl::ToUnixNanos(t);
-  out->set_seconds(nanos / 1000000000);
-  out->set_nanos(static_cast<int32_t>(nanos % 1000000000));
 }
 
 absl::Time TimeFromProto(const google::protobuf::Timestamp& t) {
@@ -227,10 +223,10 @@ void ToProto(const ContainerStatus& status, v1::ContainerStatus* out) {
   out->set_exit_code(status.exit_code);
   out->set_oom_killed(status.oom_killed);
   if (status.started.has_value()) {
-    SetTime(*status.started, out->mutable_started());
+    rpc::ToTimestamp(*status.started, out->mutable_started());
   }
   if (status.finished.has_value()) {
-    SetTime(*status.finished, out->mutable_finished());
+    rpc::ToTimestamp(*status.finished, out->mutable_finished());
   }
   out->mutable_labels()->insert(status.labels.begin(), status.labels.end());
   out->set_image(status.image);
@@ -242,7 +238,7 @@ void ToProto(const ContainerStatus& status, v1::ContainerStatus* out) {
 void ToProto(const LogChunk& chunk, v1::LogChunk* out) {
   out->set_stream(chunk.stream == OutputStream::kStderr ? v1::LOG_STREAM_STDERR
                                                         : v1::LOG_STREAM_STDOUT);
-  SetTime(chunk.time, out->mutable_time());
+  rpc::ToTimestamp(chunk.time, out->mutable_time());
   out->set_offset(chunk.offset);
   out->set_data(chunk.data);
 }

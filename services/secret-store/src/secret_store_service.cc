@@ -1,5 +1,7 @@
 #include "secret_store_service.h"
 
+#include "gofer/rpc/proto_time.h"
+
 #include "gofer/common/fmt_absl.h"
 #include "gofer/common/status_macros.h"
 #include "spdlog/spdlog.h"
@@ -43,17 +45,7 @@ void ToProto(const SecretRef& ref, pb::SecretRef* out) {
   out->set_key(ref.key);
 }
 
-void ToProto(absl::Time t, google::protobuf::Timestamp* out) {
-  const int64_t micros = absl::ToUnixMicros(t);
-  int64_t seconds = micros / 1000000;
-  int64_t rest = micros % 1000000;
-  if (rest < 0) {
-    --seconds;
-    rest += 1000000;
-  }
-  out->set_seconds(seconds);
-  out->set_nanos(static_cast<int32_t>(rest * 1000));
-}
+void ToProto(absl::Time t, google::protobuf::Timestamp* out) { rpc::ToTimestamp(t, out); }
 
 void ToProto(const SecretMetadata& metadata, pb::SecretMetadata* out) {
   ToProto(metadata.ref, out->mutable_ref());
