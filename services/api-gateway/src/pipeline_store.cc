@@ -279,14 +279,16 @@ absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& nam
   return pg::TransactValue<PipelineRecord>(
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<PipelineRecord> {
-        if (absl::Status s = CheckParents(tx, namespace_id, ""); !s.ok()) {
-          return s;
-        }
+        // The hot path is one statement: the namespace is checked only on a miss, to say which
+        // parent is missing.
         const pqxx::result rows = tx.exec_params(
             fmt::format("SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2",
                         kPipelineColumns),
             namespace_id, id);
         if (rows.empty()) {
+          if (absl::Status s = CheckParents(tx, namespace_id, ""); !s.ok()) {
+            return s;
+          }
           return NotFoundError("pipeline", id, {{"namespace_id", namespace_id}});
         }
         return PipelineFromRow(rows[0]);
