@@ -25,8 +25,8 @@ IdGenerator& RequestIds() {
 
 class RequestInterceptor final : public grpc::experimental::Interceptor {
  public:
-  RequestInterceptor(const std::string& service, grpc::experimental::ServerRpcInfo* info)
-      : service_(service), method_(info->method() != nullptr ? info->method() : "?") {}
+  explicit RequestInterceptor(grpc::experimental::ServerRpcInfo* info)
+      : method_(info->method() != nullptr ? info->method() : "?") {}
 
   void Intercept(grpc::experimental::InterceptorBatchMethods* methods) override {
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
@@ -61,7 +61,6 @@ class RequestInterceptor final : public grpc::experimental::Interceptor {
   }
 
  private:
-  const std::string& service_;
   const std::string method_;
   std::string request_id_;
   absl::Time start_ = absl::Now();
@@ -71,7 +70,7 @@ class RequestInterceptor final : public grpc::experimental::Interceptor {
 
 grpc::experimental::Interceptor* RequestInterceptorFactory::CreateServerInterceptor(
     grpc::experimental::ServerRpcInfo* info) {
-  return new RequestInterceptor(service_, info);
+  return new RequestInterceptor(info);
 }
 
 }  // namespace gofer::rpc

@@ -5,19 +5,13 @@
 
 #include <grpcpp/support/server_interceptor.h>
 
-#include <string>
-
 namespace gofer::rpc {
 
 class RequestInterceptorFactory final
     : public grpc::experimental::ServerInterceptorFactoryInterface {
  public:
-  explicit RequestInterceptorFactory(std::string service) : service_(std::move(service)) {}
   grpc::experimental::Interceptor* CreateServerInterceptor(
       grpc::experimental::ServerRpcInfo* info) override;
-
- private:
-  std::string service_;
 };
 
 }  // namespace gofer::rpc

@@ -18,8 +18,8 @@ Need Admin(Action action, const char* kind) {
   return {.kind = kind, .action = action, .admin_only = true};
 }
 
-absl::Status ValidatePermissions(
-    const google::protobuf::RepeatedPtrField<v1::Permission>& permissions, Violations& v) {
+void ValidatePermissions(const google::protobuf::RepeatedPtrField<v1::Permission>& permissions,
+                         Violations& v) {
   for (int i = 0; i < permissions.size(); ++i) {
     const std::string field = fmt::format("permissions[{}]", i);
     if (permissions[i].resources().empty()) {
@@ -39,7 +39,6 @@ absl::Status ValidatePermissions(
       }
     }
   }
-  return absl::OkStatus();
 }
 
 std::vector<Permission> FromProto(const google::protobuf::RepeatedPtrField<v1::Permission>& list) {
@@ -196,7 +195,7 @@ grpc::ServerUnaryReactor* RoleService::CreateRole(grpc::CallbackServerContext* c
         if (req->role().description().size() > 1024) {
           v.Add("role.description", "must be at most 1024 characters");
         }
-        GOFER_RETURN_IF_ERROR(ValidatePermissions(req->role().permissions(), v));
+        ValidatePermissions(req->role().permissions(), v);
         GOFER_RETURN_IF_ERROR(v.ToStatus());
         GOFER_ASSIGN_OR_RETURN(RoleRecord role,
                                store_.CreateRole({req->role().id(), req->role().description(),
@@ -250,7 +249,7 @@ grpc::ServerUnaryReactor* RoleService::UpdateRole(grpc::CallbackServerContext* c
         Violations v;
         v.CheckIdentifier("id", req->id());
         if (req->update_permissions()) {
-          GOFER_RETURN_IF_ERROR(ValidatePermissions(req->permissions(), v));
+          ValidatePermissions(req->permissions(), v);
         }
         GOFER_RETURN_IF_ERROR(v.ToStatus());
         const auto description =
