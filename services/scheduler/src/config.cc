@@ -8,10 +8,12 @@ config::Schema Config::MakeSchema() {
   schema
       .String("backend", &backend,
               {.description = "Where containers run: docker (the Engine API v1.41 of dockerd or "
-                              "podman) or local (bubblewrap-sandboxed host processes, for "
-                              "development; images are not used).",
+                              "podman), local (bubblewrap-sandboxed host processes, for "
+                              "development; images are not used) or noop (nothing runs: "
+                              "in-memory containers for orchestration benchmarks and chaos "
+                              "tests).",
                .default_value = "docker",
-               .one_of = {"docker", "local"}})
+               .one_of = {"docker", "local", "noop"}})
       .String("docker.host", &docker.host,
               {.description = "The engine's unix socket (unix:///path).",
                .default_value = "unix:///var/run/docker.sock"})
@@ -34,6 +36,20 @@ config::Schema Config::MakeSchema() {
               {.description = "Parent of the local backend's per-container cgroup v1 "
                               "directories (under each controller).",
                .default_value = "gofer"})
+      .Duration("noop.run_time", &noop.run_time,
+                {.description = "How long a noop container runs before it exits by itself; 0 "
+                                "means it has exited when StartContainer returns.",
+                 .default_value = "0s"})
+      .Int("noop.exit_code", &noop_exit_code,
+           {.description = "Exit code of a noop container that ends by itself (a stopped one "
+                           "exits 143).",
+            .default_value = "0",
+            .min = 0,
+            .max = 255})
+      .String("noop.journal", &noop.journal,
+              {.description = "File to which every successful noop start appends the "
+                              "container's name and a newline (to check that no name starts "
+                              "twice across restarts); empty means none."})
       .Bool("exec.enabled", &service.exec_enabled,
             {.description = "Allow Exec (attach) into running containers; false refuses every "
                             "Exec with FAILED_PRECONDITION.",

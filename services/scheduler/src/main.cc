@@ -7,20 +7,14 @@ namespace {
 
 absl::StatusOr<std::unique_ptr<gofer::scheduler::ContainerEngine>> MakeEngine(
     const gofer::scheduler::Config& config) {
-  using gofer::scheduler::DockerEngine;
-  using gofer::scheduler::LocalEngine;
+  namespace sch = gofer::scheduler;
   if (config.backend == "local") {
-    auto engine = LocalEngine::Create(config.local);
-    if (!engine.ok()) {
-      return engine.status();
-    }
-    return std::unique_ptr<gofer::scheduler::ContainerEngine>(*std::move(engine));
+    return sch::LocalEngine::Create(config.local);
   }
-  auto engine = DockerEngine::Create(config.docker);
-  if (!engine.ok()) {
-    return engine.status();
+  if (config.backend == "noop") {
+    return sch::NoopEngine::Create(config.noop);
   }
-  return std::unique_ptr<gofer::scheduler::ContainerEngine>(*std::move(engine));
+  return sch::DockerEngine::Create(config.docker);
 }
 
 }  // namespace

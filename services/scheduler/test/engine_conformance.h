@@ -1,10 +1,12 @@
 // The conformance suite of ContainerEngine: every backend passes it where it applies. A test
-// file instantiates it with GOFER_ENGINE_CONFORMANCE("Name", Fixture), where Fixture is
+// file instantiates it with GOFER_ENGINE_CONFORMANCE("Name", Fixture) (or only the groups of
+// cases that apply to its backend, see the end of this file), where Fixture is
 // default-constructible (one per test case; it removes what the case started) and offers
 //   ContainerEngine& engine();                   the engine under test
 //   ContainerEngine& Restart();                  destroys the engine and makes a new instance
 //                                                on the same backend state, as a scheduler
 //                                                restart does; engine() is then the new one
+//                                                (needed by the restart group only)
 //   ContainerSpec Spec(std::vector<std::string> command);
 //                                                a spec running `command` (argv) in the test
 //                                                image, with a unique name and the case's labels
@@ -274,11 +276,21 @@ void LimitsTheNumberOfProcesses() {
 
 }  // namespace gofer::scheduler::conformance
 
-// Instantiates every conformance case for `Fixture`, named "NAME <behaviour>".
+// Instantiates one conformance case for `Fixture`, named "NAME <sentence>".
 #define GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, Behaviour, sentence) \
   TEST_CASE(NAME " " sentence) { ::gofer::scheduler::conformance::Behaviour<Fixture>(); }
 
-#define GOFER_ENGINE_CONFORMANCE(NAME, Fixture)                                                   \
+// The cases are grouped by what a backend must do to pass them. A backend that cannot do what
+// a group needs (the noop backend runs no process and keeps no state across a restart)
+// instantiates only the groups that apply, and says why it skips the others.
+#define GOFER_ENGINE_CONFORMANCE(NAME, Fixture)     \
+  GOFER_ENGINE_CONFORMANCE_PROCESSES(NAME, Fixture) \
+  GOFER_ENGINE_CONFORMANCE_RESTART(NAME, Fixture)   \
+  GOFER_ENGINE_CONFORMANCE_BOOKKEEPING(NAME, Fixture)
+
+// Cases that need the command really run: its exit code, environment, arguments, output
+// streams and timing, signal handling, exec sessions and resource limits.
+#define GOFER_ENGINE_CONFORMANCE_PROCESSES(NAME, Fixture)                                         \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ReportsTheExitCode,                                \
                                 "reports the exit code and times of a finished container")        \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, PassesTheEnvironment,                              \
@@ -301,15 +313,23 @@ void LimitsTheNumberOfProcesses() {
                                 "runs an exec session without a terminal, streams apart")         \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesExecIntoAStoppedContainer,                  \
                                 "refuses exec into a container that is not running")              \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AdoptsARunningContainerAfterARestart,              \
-                                "lets a restarted engine find a running container by its labels") \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, WakesAWatcherWhenTheContainerExits,                \
-                                "notifies a watcher when the container stops")                    \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AnswersNotFoundForAnUnknownContainer,              \
-                                "answers NOT_FOUND for a container that does not exist")          \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesASecondContainerWithTheSameName,            \
-                                "refuses a second container with the same name")                  \
-  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RemovesARunningContainerOnlyWithForce,             \
-                                "removes a running container only with force")                    \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, LimitsTheNumberOfProcesses,                        \
                                 "limits the number of processes")
+
+// Cases that need the backend's state to outlive an engine instance (Fixture::Restart).
+#define GOFER_ENGINE_CONFORMANCE_RESTART(NAME, Fixture)                              \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AdoptsARunningContainerAfterARestart, \
+                                "lets a restarted engine find a running container by its labels")
+
+// Cases of names, states and notifications that every backend passes, whatever it runs. They
+// need only that a container keeps running until it is stopped and that its stdout shows the
+// line StartAndAwait waits for.
+#define GOFER_ENGINE_CONFORMANCE_BOOKKEEPING(NAME, Fixture)                              \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, WakesAWatcherWhenTheContainerExits,       \
+                                "notifies a watcher when the container stops")           \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, AnswersNotFoundForAnUnknownContainer,     \
+                                "answers NOT_FOUND for a container that does not exist") \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesASecondContainerWithTheSameName,   \
+                                "refuses a second container with the same name")         \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RemovesARunningContainerOnlyWithForce,    \
+                                "removes a running container only with force")
