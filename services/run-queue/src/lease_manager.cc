@@ -90,6 +90,11 @@ absl::Status LeaseKeeper::Drop(const std::string& key) {
   return leases_.Release(key, holder_);
 }
 
+void LeaseKeeper::Forget(const std::string& key) {
+  absl::MutexLock lock(&mu_);
+  kept_.erase(key);
+}
+
 int LeaseKeeper::size() const {
   absl::MutexLock lock(&mu_);
   return static_cast<int>(kept_.size());

@@ -66,6 +66,8 @@ class LeaseKeeper {
   void Keep(const std::string& key);
   // Stops keeping `key` and releases it.
   absl::Status Drop(const std::string& key);
+  // Stops keeping `key` without releasing it (it was lost, or taken over).
+  void Forget(const std::string& key);
   // Keys kept now.
   int size() const;
 
