@@ -149,10 +149,9 @@ class LogCapture {
   absl::Status Put(const std::string& key, const std::string& data) {
     absl::Duration backoff = absl::Milliseconds(100);
     for (int attempt = 1;; ++attempt) {
-      grpc::ClientContext context;
-      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+      auto context = ctx_.object_store->NewContext({.timeout = kCallTimeout, .caller = ctx_.caller});
       ov1::PutObjectResponse response;
-      auto writer = objects_.PutObject(&context, &response);
+      auto writer = objects_.PutObject(context.get(), &response);
       ov1::PutObjectRequest header;
       ov1::ObjectRef* ref = header.mutable_header()->mutable_ref();
       ref->set_scope(ov1::OBJECT_SCOPE_TASK_LOG);

@@ -310,9 +310,9 @@ class FencedWritesImpl final : public FencedWrites {
                    const std::string& node, const std::string& image_digest,
                    const PhaseTimes& phases) override {
     UpdateTask(task_id,
-               fmt::format("state = 'running', scheduler_id = $6, node = $7, image_digest = $8, "
+               fmt::format("state = 'running', scheduler_id = $5, node = $6, image_digest = $7, "
                            "container_created = {}, image_pulled = {}, started = {}",
-                           Ts(9), Ts(10), Ts(11)),
+                           Ts(8), Ts(9), Ts(10)),
                scheduler_id, node, image_digest, ToUs(phases.container_created),
                ToUs(phases.image_pulled), ToUs(phases.started));
     Event("task.running", task_id,
