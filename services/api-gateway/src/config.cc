@@ -11,6 +11,10 @@ config::Schema Config::MakeSchema() {
               {.description = "host:port of the object-store.", .default_value = "127.0.0.1:7004"})
       .String("secret_store.address", &secret_store_address,
               {.description = "host:port of the secret-store.", .default_value = "127.0.0.1:7005"})
+      .String("run_queue.address", &run_queue_address,
+              {.description = "host:port of the run-queue (runs and task executions; any "
+                              "replica, or a Service in front of them).",
+               .default_value = "127.0.0.1:7002"})
       .Bool("dev_no_auth", &dev_no_auth,
             {.description = "Development only: admit every call as an admin without a token. "
                             "The gateway warns at start and on every call while it is set.",

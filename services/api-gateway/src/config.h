@@ -28,6 +28,7 @@ struct Config {
   // Where the internal services listen.
   std::string object_store_address;
   std::string secret_store_address;
+  std::string run_queue_address;
   // Admits every call as an admin without a token. Development only; logged loudly.
   bool dev_no_auth = false;
   // Events older than this are pruned.

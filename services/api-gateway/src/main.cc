@@ -6,6 +6,7 @@
 #include "gofer/common/fmt_absl.h"
 #include "namespace_service.h"
 #include "pipeline_service.h"
+#include "run_forwarding.h"
 #include "spdlog/spdlog.h"
 #include "store_forwarding.h"
 
@@ -62,9 +63,14 @@ int main(int argc, char** argv) {
   gw::PipelineService pipeline_service(pipelines, gate);
   gw::ConfigService config_service(pipelines, gate);
   gw::DeploymentService deployment_service(deployments, gate);
+  const gofer::rpc::Client run_queue({.target = config.run_queue_address,
+                                      .internal_credential = config.common.internal_credential});
+  gw::RunForwardService run_service(run_queue, namespaces, pipelines, deployments, gate);
+  gw::TaskForwardService task_service(run_queue, namespaces, pipelines, deployments, gate);
   return gofer::app::Serve(
       gw::kInfo, config.common, runtime,
       {&namespace_service, &system_service, &token_service, &role_service, &event_service,
-       &pipeline_service, &config_service, &deployment_service, &object_service, &secret_service},
+       &pipeline_service, &config_service, &deployment_service, &object_service, &secret_service,
+       &run_service, &task_service},
       {gw::kHealthService, "gofer.v1.NamespaceService", "gofer.v1.TokenService"});
 }

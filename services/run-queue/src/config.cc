@@ -18,8 +18,9 @@ config::Schema Config::MakeSchema() {
               {.description = "host:port of the secret-store (secret interpolation).",
                .default_value = "127.0.0.1:7005"})
       .String("api_url", &o.api_url,
-              {.description = "The api-gateway's URL as tasks see it (GOFER_API_URL).",
-               .default_value = "http://127.0.0.1:8080"})
+              {.description = "The api-gateway's gRPC address (host:port) as tasks see it, "
+                              "given to them as GOFER_API_URL.",
+               .default_value = "127.0.0.1:8080"})
       .Duration("lease.ttl", &o.lease_ttl,
                 {.description = "Time-to-live of a run's lease. A replica that dies loses its "
                                 "runs to another replica within this time.",

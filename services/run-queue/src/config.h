@@ -52,7 +52,7 @@ struct OrchestratorConfig {
   int64_t log_chunk_bytes = 1 << 20;
   absl::Duration log_flush_interval = absl::Seconds(1);
   // The gateway's address as tasks see it (GOFER_API_URL).
-  std::string api_url = "http://127.0.0.1:8080";
+  std::string api_url = "127.0.0.1:8080";
 };
 
 struct Config {
