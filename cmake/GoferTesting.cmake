@@ -7,10 +7,11 @@
 #   service      in-process gRPC servers on loopback
 #   integration  real Postgres / Redis / dockerd started by scripts/test
 #   e2e          the built binaries as processes
+#   chaos        the built binaries, killed and starved on purpose (tests/chaos)
 function(gofer_test)
   cmake_parse_arguments(T "" "NAME;LABEL;TIMEOUT" "SOURCES;LIBS" ${ARGN})
-  if(NOT T_LABEL MATCHES "^(unit|service|integration|e2e|docker)$")
-    message(FATAL_ERROR "gofer_test(${T_NAME}): LABEL must be unit|service|integration|e2e|docker")
+  if(NOT T_LABEL MATCHES "^(unit|service|integration|e2e|chaos|docker)$")
+    message(FATAL_ERROR "gofer_test(${T_NAME}): LABEL must be unit|service|integration|e2e|chaos|docker")
   endif()
   if(NOT T_TIMEOUT)
     set(T_TIMEOUT 120)

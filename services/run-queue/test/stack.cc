@@ -135,6 +135,7 @@ std::map<std::string, std::string> Stack::RunQueueEnv(int i) const {
 }
 
 void Stack::StartReplica(int i) {
+  dead_.erase(i);
   replicas_[i] = Launch("run-queue", RunQueueEnv(i));
   stubs_[i] = runqueue::v1::RunQueue::NewStub(
       rpc::Client({.target = replicas_[i].address, .internal_credential = kCredential})
@@ -144,6 +145,17 @@ void Stack::StartReplica(int i) {
 void Stack::KillReplica(int i, int signal) {
   replicas_[i].process->Signal(signal);
   (void)replicas_[i].process->Wait(absl::Seconds(30));
+  dead_.insert(i);
+}
+
+int Stack::LiveReplica() const {
+  for (int i = 0; i < static_cast<int>(replicas_.size()); ++i) {
+    if (dead_.count(i) == 0) {
+      return i;
+    }
+  }
+  FAIL("every replica was killed");
+  return 0;
 }
 
 std::string Stack::ReplicaOutput(int i) const { return replicas_[i].process->output(); }
@@ -158,8 +170,8 @@ std::unique_ptr<grpc::ClientContext> Stack::Context(absl::Duration timeout) cons
   return context;
 }
 
-gofer::v1::Run Stack::StartRun(const std::string& yaml,
-                               const std::map<std::string, std::string>& variables, int replica) {
+runqueue::v1::StartRunRequest Stack::StartRequest(
+    const std::string& yaml, const std::map<std::string, std::string>& variables) {
   auto config = pipeline::ParseConfig(yaml);
   GOFER_REQUIRE_OK(config);
   runqueue::v1::StartRunRequest request;
@@ -175,6 +187,15 @@ gofer::v1::Run Stack::StartRun(const std::string& yaml,
   }
   request.mutable_initiator()->set_kind(gofer::v1::INITIATOR_KIND_HUMAN);
   request.mutable_initiator()->set_name("tester");
+  return request;
+}
+
+gofer::v1::Run Stack::StartRun(const std::string& yaml,
+                               const std::map<std::string, std::string>& variables, int replica) {
+  return StartRun(StartRequest(yaml, variables), replica);
+}
+
+gofer::v1::Run Stack::StartRun(const runqueue::v1::StartRunRequest& request, int replica) {
   gofer::v1::Run run;
   auto context = Context();
   grpc::Status status = queue(replica).StartRun(context.get(), request, &run);
@@ -190,7 +211,7 @@ gofer::v1::Run Stack::GetRun(const std::string& pipeline, int64_t run_id) {
   request.set_run_id(run_id);
   gofer::v1::Run run;
   for (int r = 0; r < replicas(); ++r) {
-    if (!replicas_[r].process) continue;
+    if (dead_.count(r) != 0) continue;
     auto context = Context();
     if (queue(r).GetRun(context.get(), request, &run).ok()) {
       return run;
@@ -229,7 +250,7 @@ std::map<std::string, gofer::v1::TaskExecution> Stack::Tasks(const std::string& 
   request.set_run_id(run_id);
   gofer::v1::ListTaskExecutionsResponse response;
   auto context = Context();
-  grpc::Status status = queue(0).ListTaskExecutions(context.get(), request, &response);
+  grpc::Status status = queue(LiveReplica()).ListTaskExecutions(context.get(), request, &response);
   INFO(status.error_message());
   REQUIRE(status.ok());
   std::map<std::string, gofer::v1::TaskExecution> out;
@@ -247,19 +268,45 @@ std::vector<gofer::v1::TaskLogLine> Stack::Logs(const std::string& pipeline, int
   request.set_run_id(run_id);
   request.set_task_id(task);
   request.set_attempt(attempt);
-  auto context = Context();
-  auto reader = queue(0).TaskLogs(context.get(), request);
   std::vector<gofer::v1::TaskLogLine> lines;
-  gofer::v1::TaskLogsResponse message;
-  while (reader->Read(&message)) {
-    for (const auto& line : message.lines()) {
-      lines.push_back(line);
-    }
-  }
-  grpc::Status status = reader->Finish();
+  grpc::Status status = ReadLogs(request, &lines);
   INFO(status.error_message());
   REQUIRE(status.ok());
   return lines;
+}
+
+grpc::Status Stack::ReadLogs(const gofer::v1::TaskLogsRequest& request,
+                             std::vector<gofer::v1::TaskLogLine>* lines, absl::Duration timeout) {
+  auto context = Context(timeout);
+  auto reader = queue(LiveReplica()).TaskLogs(context.get(), request);
+  gofer::v1::TaskLogsResponse message;
+  while (reader->Read(&message)) {
+    for (const auto& line : message.lines()) {
+      lines->push_back(line);
+    }
+  }
+  return reader->Finish();
+}
+
+gofer::v1::TaskExecution Stack::WaitForTask(
+    const std::string& pipeline, int64_t run_id, const std::string& task,
+    const std::function<bool(const gofer::v1::TaskExecution&)>& done, absl::Duration timeout) {
+  const absl::Time deadline = absl::Now() + timeout;
+  gofer::v1::TaskExecution last;
+  while (absl::Now() < deadline) {
+    auto tasks = Tasks(pipeline, run_id);
+    if (auto it = tasks.find(task); it != tasks.end()) {
+      last = it->second;
+      if (done(last)) {
+        return last;
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  INFO("task " << task << " of run " << run_id << ": " << last.DebugString());
+  INFO("replica 0:\n" << ReplicaOutput(0));
+  FAIL("timed out waiting for the task");
+  return last;
 }
 
 void Stack::PutSecret(const std::string& pipeline, const std::string& key,

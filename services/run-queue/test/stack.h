@@ -4,8 +4,10 @@
 // (a fresh schema set and Redis database per stack). Tests drive the RunQueue API directly.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -46,6 +48,11 @@ class Stack {
   // Starts a run of `yaml` (a pipeline config) in namespace "test", pipeline = the config's id.
   gofer::v1::Run StartRun(const std::string& yaml, const std::map<std::string, std::string>& variables = {},
                           int replica = 0);
+  // The StartRun request of `yaml` with run `variables` (to change before sending it).
+  static runqueue::v1::StartRunRequest StartRequest(
+      const std::string& yaml, const std::map<std::string, std::string>& variables = {});
+  // Sends `request` (REQUIREs success).
+  gofer::v1::Run StartRun(const runqueue::v1::StartRunRequest& request, int replica = 0);
   // Polls until the run is complete (REQUIREs it within `timeout`).
   gofer::v1::Run WaitForRun(const std::string& pipeline, int64_t run_id,
                             absl::Duration timeout = absl::Seconds(60));
@@ -56,6 +63,15 @@ class Stack {
   // Every log line of a task's attempt (0: latest), without following.
   std::vector<gofer::v1::TaskLogLine> Logs(const std::string& pipeline, int64_t run_id,
                                            const std::string& task, int attempt = 0);
+  // Reads a TaskLogs stream to its end into `lines`; returns how the stream ended.
+  grpc::Status ReadLogs(const gofer::v1::TaskLogsRequest& request,
+                        std::vector<gofer::v1::TaskLogLine>* lines,
+                        absl::Duration timeout = absl::Seconds(30));
+  // Polls the task until `done` holds for it (REQUIREs it within `timeout`) and returns it.
+  gofer::v1::TaskExecution WaitForTask(const std::string& pipeline, int64_t run_id,
+                                       const std::string& task,
+                                       const std::function<bool(const gofer::v1::TaskExecution&)>& done,
+                                       absl::Duration timeout = absl::Seconds(30));
 
   // Stores a pipeline secret / a pipeline object.
   void PutSecret(const std::string& pipeline, const std::string& key, const std::string& value);
@@ -66,6 +82,8 @@ class Stack {
   void StartReplica(int i);
   void KillReplica(int i, int signal);
   int replicas() const { return static_cast<int>(replicas_.size()); }
+  // The first replica not killed.
+  int LiveReplica() const;
   std::string ReplicaOutput(int i) const;
 
   // The scheduler's journal (noop backend): every container name started, in order.
@@ -97,6 +115,7 @@ class Stack {
   Service object_store_;
   Service secret_store_;
   std::vector<Service> replicas_;
+  std::set<int> dead_;
   std::vector<std::unique_ptr<runqueue::v1::RunQueue::Stub>> stubs_;
   std::shared_ptr<grpc::Channel> object_channel_;
   std::unique_ptr<scheduler::v1::Scheduler::Stub> scheduler_;
