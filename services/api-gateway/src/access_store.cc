@@ -68,8 +68,10 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
       [&](pqxx::work& tx) -> absl::StatusOr<Principal> {
         const pqxx::result rows = tx.exec_params(
             fmt::format("SELECT {}, (expires IS NOT NULL AND expires <= now()), "
-                        "(SELECT coalesce(jsonb_agg(p), '[]'::jsonb)::text FROM roles r, "
-                        "jsonb_array_elements(r.permissions) p WHERE r.id = ANY(tokens.roles)) "
+                        "(SELECT coalesce(jsonb_agg(g.p), '[]'::jsonb)::text FROM ("
+                        "SELECT p FROM roles r, jsonb_array_elements(r.permissions) p "
+                        "WHERE r.id = ANY(tokens.roles) "
+                        "UNION ALL SELECT q FROM jsonb_array_elements(tokens.permissions) q) g(p)) "
                         "FROM tokens WHERE hash = $1",
                         kTokenColumns),
             hash);

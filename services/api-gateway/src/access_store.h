@@ -101,6 +101,19 @@ class AccessStore {
   // FAILED_PRECONDITION for system roles and roles a token still uses.
   absl::Status DeleteRole(const std::string& id, const std::string& actor);
 
+  // Run tokens (F-RUN-9). Mints the token of one task attempt of a run: user
+  // "run:<namespace>/<pipeline>/<run>", read and write on the objects and runs of that pipeline
+  // only, expiring after `ttl`. A token minted earlier for the same attempt is replaced (a new
+  // lease holder starting the attempt again).
+  absl::StatusOr<NewToken> CreateRunToken(const std::string& namespace_id,
+                                          const std::string& pipeline_id, int64_t run_id,
+                                          const std::string& task_id, int attempt,
+                                          absl::Duration ttl, const std::string& actor);
+  // Deletes every token minted for the run; returns how many.
+  absl::StatusOr<int64_t> RevokeRunTokens(const std::string& namespace_id,
+                                          const std::string& pipeline_id, int64_t run_id,
+                                          const std::string& actor);
+
  private:
   absl::StatusOr<NewToken> InsertToken(const std::string& user,
                                        const std::vector<std::string>& roles,

@@ -4,6 +4,7 @@
 #include "event_service.h"
 #include "gofer/app/periodic.h"
 #include "gofer/common/fmt_absl.h"
+#include "internal_service.h"
 #include "namespace_service.h"
 #include "pipeline_service.h"
 #include "run_forwarding.h"
@@ -67,10 +68,13 @@ int main(int argc, char** argv) {
                                       .internal_credential = config.common.internal_credential});
   gw::RunForwardService run_service(run_queue, namespaces, pipelines, deployments, gate);
   gw::TaskForwardService task_service(run_queue, namespaces, pipelines, deployments, gate);
+  // The internal API on the same port: its own runtime requires the internal credential.
+  gofer::rpc::Runtime internal_runtime(gofer::app::RuntimeOptionsFrom(config.common));
+  gw::InternalService internal_service(access, internal_runtime);
   return gofer::app::Serve(
       gw::kInfo, config.common, runtime,
       {&namespace_service, &system_service, &token_service, &role_service, &event_service,
        &pipeline_service, &config_service, &deployment_service, &object_service, &secret_service,
-       &run_service, &task_service},
+       &run_service, &task_service, &internal_service},
       {gw::kHealthService, "gofer.v1.NamespaceService", "gofer.v1.TokenService"});
 }

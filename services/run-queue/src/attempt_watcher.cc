@@ -391,6 +391,9 @@ bool AttemptWatcher::StartOrAdopt() {
         return false;
       }
     }
+    if (!MintRunToken(*task, give_up)) {
+      return false;
+    }
     sv1::StartContainerRequest request = MakeStart(name_, *task, spec_, env_);
     backoff = absl::Milliseconds(100);
     while (!abandoned()) {
@@ -474,6 +477,45 @@ bool AttemptWatcher::StartOrAdopt() {
              .phases = spec_.phases});
   }
   return true;
+}
+
+bool AttemptWatcher::MintRunToken(const gofer::v1::Task& task, absl::Time give_up) {
+  if (!task.inject_api_token()) {
+    return true;
+  }
+  if (ctx_.gateway == nullptr) {
+    Ended({.end = AttemptEnd::kFailedPrecondition,
+           .detail = "the task asks for an API token, but this run-queue knows no gateway"});
+    return false;
+  }
+  auto stub = gateway::v1::Gateway::NewStub(ctx_.gateway->channel());
+  gateway::v1::CreateRunTokenRequest request;
+  request.set_namespace_id(spec_.run.key.namespace_id);
+  request.set_pipeline_id(spec_.run.key.pipeline_id);
+  request.set_run_id(spec_.run.key.run_id);
+  request.set_task_id(spec_.task_id);
+  request.set_attempt(spec_.attempt);
+  *request.mutable_ttl() = rpc::ToDuration(ctx_.run_token_ttl);
+  absl::Duration backoff = absl::Milliseconds(100);
+  while (!abandoned()) {
+    gateway::v1::CreateRunTokenResponse response;
+    auto context = Context(*ctx_.gateway, ctx_.caller);
+    absl::Status s = rpc::FromGrpcStatus(stub->CreateRunToken(context.get(), request, &response));
+    if (s.ok()) {
+      env_.env.emplace_back("GOFER_TOKEN", response.secret());
+      env_.secret_values.insert(env_.secret_values.begin(), response.secret());
+      return true;
+    }
+    if (!Transient(s) || ctx_.clock->Now() > give_up) {
+      Ended({.end = AttemptEnd::kInfrastructure,
+             .cause = InfrastructureCause::kSchedulerUnreachable,
+             .detail = fmt::format("minting the run token: {}", s.message())});
+      return false;
+    }
+    abandon_.WaitForNotificationWithTimeout(backoff);
+    backoff = std::min(backoff * 2, kMaxBackoff);
+  }
+  return false;
 }
 
 void AttemptWatcher::Monitor() {

@@ -19,6 +19,7 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "gofer/common/clock.h"
+#include "gofer/gateway/v1/gateway.grpc.pb.h"
 #include "gofer/objects/v1/object_store.grpc.pb.h"
 #include "gofer/rpc/channel.h"
 #include "gofer/scheduler/v1/scheduler.grpc.pb.h"
@@ -51,6 +52,10 @@ struct AttemptReport {
 struct WatcherContext {
   rpc::Client* scheduler = nullptr;
   rpc::Client* object_store = nullptr;
+  // The api-gateway's internal API (run tokens, F-RUN-9).
+  rpc::Client* gateway = nullptr;
+  // How long a run token lives at most (it is revoked when the run completes).
+  absl::Duration run_token_ttl = absl::Hours(24);
   Resolver* resolver = nullptr;
   RunStore* store = nullptr;
   Clock* clock = nullptr;
@@ -119,6 +124,9 @@ class AttemptWatcher {
   // Starts or adopts the container; reports kStarted. False when the attempt ended already
   // (reported).
   bool StartOrAdopt();
+  // Mints the attempt's run token (GOFER_TOKEN) when the task asks for one. False when the
+  // attempt ended (reported).
+  bool MintRunToken(const gofer::v1::Task& task, absl::Time give_up);
   // Captures logs and waits for the exit; reports kEnded.
   void Monitor();
   void Ended(AttemptResult result);

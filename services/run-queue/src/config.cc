@@ -17,6 +17,9 @@ config::Schema Config::MakeSchema() {
       .String("secret_store.address", &secret_store_address,
               {.description = "host:port of the secret-store (secret interpolation).",
                .default_value = "127.0.0.1:7005"})
+      .String("gateway.address", &gateway_address,
+              {.description = "host:port of the api-gateway's internal API (run tokens).",
+               .default_value = "127.0.0.1:8080"})
       .String("api_url", &o.api_url,
               {.description = "The api-gateway's gRPC address (host:port) as tasks see it, "
                               "given to them as GOFER_API_URL.",

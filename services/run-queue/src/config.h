@@ -63,6 +63,7 @@ struct Config {
   std::string scheduler_address;
   std::string object_store_address;
   std::string secret_store_address;
+  std::string gateway_address;
   OrchestratorConfig orchestrator;
 
   // Declares every key, bound to this struct's members (which must outlive the schema).

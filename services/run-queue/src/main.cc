@@ -32,6 +32,19 @@ absl::Status DeleteRunObjects(gofer::rpc::Client& objects, const std::string& ca
   return gofer::rpc::FromGrpcStatus(stub->DeleteRunObjects(context.get(), request, &response));
 }
 
+// Revokes a finished run's tokens through the gateway's internal API.
+absl::Status RevokeRunTokens(gofer::rpc::Client& gateway, const std::string& caller,
+                             const rq::RunKey& run) {
+  auto stub = gofer::gateway::v1::Gateway::NewStub(gateway.channel());
+  gofer::gateway::v1::RevokeRunTokensRequest request;
+  request.set_namespace_id(run.namespace_id);
+  request.set_pipeline_id(run.pipeline_id);
+  request.set_run_id(run.run_id);
+  gofer::gateway::v1::RevokeRunTokensResponse response;
+  auto context = gateway.NewContext({.caller = caller});
+  return gofer::rpc::FromGrpcStatus(stub->RevokeRunTokens(context.get(), request, &response));
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -61,6 +74,7 @@ int main(int argc, char** argv) {
   gofer::rpc::Client scheduler = client(config.scheduler_address);
   gofer::rpc::Client objects = client(config.object_store_address);
   gofer::rpc::Client secrets = client(config.secret_store_address);
+  gofer::rpc::Client gateway = client(config.gateway_address);
 
   gofer::events::Outbox outbox(config.postgres.events_schema);
   rq::RunStore store(**postgres, outbox);
@@ -77,6 +91,8 @@ int main(int argc, char** argv) {
        .leases = &leases,
        .watcher = {.scheduler = &scheduler,
                    .object_store = &objects,
+                   .gateway = &gateway,
+                   .run_token_ttl = o.max_duration,
                    .resolver = &resolver,
                    .api_url = o.api_url,
                    .log_chunk_bytes = o.log_chunk_bytes,
@@ -86,7 +102,8 @@ int main(int argc, char** argv) {
        .delete_run_objects =
            [&](const std::string& ns, const std::string& pl, int64_t up_to) {
              return DeleteRunObjects(objects, caller, ns, pl, up_to);
-           }});
+           },
+       .revoke_run_tokens = [&](const rq::RunKey& run) { return RevokeRunTokens(gateway, caller, run); }});
   gofer::rpc::Runtime runtime(gofer::app::RuntimeOptionsFrom(config.common));
   rq::RunQueueService service({.runtime = &runtime,
                                .store = &store,

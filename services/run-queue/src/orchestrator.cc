@@ -21,6 +21,8 @@ struct Orchestrator::Actor {
   int64_t epoch = 0;   // 0 until the lease epoch was bumped in Postgres
   std::optional<RunPlan> plan;
   std::map<std::string, std::unique_ptr<AttemptWatcher>> watchers;
+  // "<task>/<attempt>" of the attempts this actor moved to starting.
+  std::set<std::string> dispatched;
 
   absl::Mutex mu;
   std::deque<AttemptReport> inbox ABSL_GUARDED_BY(mu);
@@ -353,6 +355,15 @@ void Orchestrator::Drop(Actor& actor, bool release) {
 void Orchestrator::Finish(Actor& actor, const RunRecord& run) {
   (void)deps_.queue->Remove(actor.member);
   Drop(actor, /*release=*/true);
+  const bool minted_tokens =
+      std::any_of(run.config.tasks().begin(), run.config.tasks().end(),
+                  [](const gofer::v1::Task& t) { return t.inject_api_token(); });
+  if (minted_tokens && deps_.revoke_run_tokens) {
+    // Tokens also expire on their own; a failure here is logged, not fatal.
+    if (absl::Status s = deps_.revoke_run_tokens(run.key); !s.ok()) {
+      spdlog::warn("revoking the run tokens of run {}: {}", run.key.ToString(), s);
+    }
+  }
   // The next runs of the pipeline may be admitted now.
   const int next = std::max(1, run.config.parallelism());
   if (auto pending = deps_.store->OldestPending(run.key.namespace_id, run.key.pipeline_id, next);
@@ -552,25 +563,27 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       w.FinishAttempt(task_id, outcome);
     });
     recorded.push_back(task->task_id);
+    // The same change in memory, so the decisions below see it (one transaction for both).
+    if (decision.retry) {
+      task->exec.state = TaskState::kWaiting;
+      task->exec.attempt = decision.next_attempt;
+      task->exec.started.reset();
+      task->exec.stop_reason.reset();
+      task->exec.reason = decision.reason;
+      task->not_before = outcome.not_before;
+    } else {
+      task->exec.state = TaskState::kComplete;
+      task->exec.status = decision.status;
+      task->exec.reason = decision.reason;
+      task->exec.started.reset();
+      task->cancel_requested = false;
+    }
+    task->exit_code = report.result.exit_code;
   }
   for (const std::string& id : stale) {
     if (auto it = actor.watchers.find(id); it != actor.watchers.end() && it->second->done()) {
       actor.watchers.erase(it);
     }
-  }
-  if (!writes.empty()) {
-    GOFER_RETURN_IF_ERROR(store.Fenced(run.key, actor.epoch, who, [&](FencedWrites& w) {
-      for (auto& write : writes) {
-        write(w);
-      }
-    }));
-    for (const std::string& id : recorded) {
-      if (auto it = actor.watchers.find(id); it != actor.watchers.end()) {
-        it->second->Recorded();
-        actor.watchers.erase(it);  // joins once the container is removed
-      }
-    }
-    return true;
   }
 
   // Cancellations: of the run (requested, or the run timeout), and of single tasks.
@@ -648,7 +661,7 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       dispatch.emplace_back(t.task_id, t.exec.attempt);
     }
   }
-  const bool any = record_cancellation || !stops.to_cancel.empty() || !stops.to_stop.empty() ||
+  const bool any = !writes.empty() || record_cancellation || !stops.to_cancel.empty() || !stops.to_stop.empty() ||
                    !cleared.empty() || !timed_out.empty() || !evaluation.NoTaskDecisions() ||
                    evaluation.run_outcome.has_value() || !dispatch.empty();
   if (!any) {
@@ -658,6 +671,9 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     return false;
   }
   GOFER_RETURN_IF_ERROR(store.Fenced(run.key, actor.epoch, who, [&](FencedWrites& w) {
+    for (auto& write : writes) {
+      write(w);
+    }
     if (record_cancellation) {
       w.RecordCancellation(*cancellation, grace);
     }
@@ -695,6 +711,15 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       w.CompleteRun(*evaluation.run_outcome, now);
     }
   }));
+  for (const std::string& id : recorded) {
+    if (auto it = actor.watchers.find(id); it != actor.watchers.end()) {
+      it->second->Recorded();
+      actor.watchers.erase(it);  // joins once the container is removed
+    }
+  }
+  for (const auto& [id, attempt] : dispatch) {
+    actor.dispatched.insert(fmt::format("{}/{}", id, attempt));
+  }
   return true;
 }
 
@@ -714,7 +739,10 @@ void Orchestrator::StartWatchers(Actor& actor, const RunRecord& run,
                      .attempt = t.exec.attempt,
                      .state = t.exec.state,
                      .phases = t.phases};
-      auto chunks = deps_.store->ListLogChunks(run.key, t.task_id, t.exec.attempt, 0);
+      // An attempt this actor dispatched has no stored log yet; one taken over may have.
+      const bool fresh = actor.dispatched.count(fmt::format("{}/{}", t.task_id, t.exec.attempt)) > 0;
+      auto chunks = fresh ? absl::StatusOr<std::vector<LogChunkRecord>>(std::vector<LogChunkRecord>{})
+                          : deps_.store->ListLogChunks(run.key, t.task_id, t.exec.attempt, 0);
       if (chunks.ok() && !chunks->empty()) {
         spec.log_offset = chunks->back().end_offset;
         spec.next_line = chunks->back().first_line + chunks->back().line_count;

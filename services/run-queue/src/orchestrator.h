@@ -47,6 +47,8 @@ class Orchestrator {
     std::function<absl::Status(const std::string& namespace_id, const std::string& pipeline_id,
                                int64_t up_to_run_id)>
         delete_run_objects;
+    // Revokes the run tokens of a finished run (F-RUN-9).
+    std::function<absl::Status(const RunKey& run)> revoke_run_tokens;
   };
 
   // `replica_id` names this replica in leases and event actors. Nothing runs until Start.
