@@ -26,6 +26,11 @@ config::Schema Config::MakeSchema() {
       .Duration("tokens.prune_grace", &token_prune_grace,
                 {.description = "Expired tokens are deleted this long after they expire.",
                  .default_value = "168h"})
+      .Duration("canary.check_interval", &canary_check_interval,
+                {.description = "How often running canary deployments are checked against their "
+                                "failure threshold (automatic rollback).",
+                 .default_value = "10s",
+                 .min = absl::Seconds(1)})
       .Duration("housekeeping.interval", &housekeeping_interval,
                 {.description = "How often events and expired tokens are pruned.",
                  .default_value = "10m",

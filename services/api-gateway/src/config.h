@@ -35,6 +35,8 @@ struct Config {
   absl::Duration event_retention = absl::Hours(24 * 30);
   // Expired tokens are deleted this long after they expire.
   absl::Duration token_prune_grace = absl::Hours(24 * 7);
+  // How often running canaries are checked for automatic rollback.
+  absl::Duration canary_check_interval = absl::Seconds(10);
   // How often housekeeping (event and token pruning) runs.
   absl::Duration housekeeping_interval = absl::Minutes(10);
 

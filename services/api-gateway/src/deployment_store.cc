@@ -213,6 +213,23 @@ absl::StatusOr<DeploymentRecord> DeploymentStore::Finish(const std::string& ns,
   });
 }
 
+absl::StatusOr<std::vector<DeploymentRecord>> DeploymentStore::ListRunningCanaries() {
+  return pg::TransactValue<std::vector<DeploymentRecord>>(
+      pool_,
+      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<DeploymentRecord>> {
+        std::vector<DeploymentRecord> out;
+        for (const auto& row : tx.exec_params(
+                 fmt::format("SELECT {} FROM deployments WHERE state = 1 AND type = $1 "
+                             "ORDER BY namespace_id, pipeline_id, id",
+                             kColumns),
+                 static_cast<int>(v1::DEPLOYMENT_TYPE_CANARY))) {
+          out.push_back(FromRow(row));
+        }
+        return out;
+      },
+      {.read_only = true});
+}
+
 absl::StatusOr<DeploymentRecord> DeploymentStore::Promote(const std::string& ns,
                                                           const std::string& pipeline, int64_t id,
                                                           const std::string& actor) {

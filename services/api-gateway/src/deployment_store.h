@@ -64,6 +64,8 @@ class DeploymentStore {
                                             const std::string& reason, const std::string& actor);
   absl::StatusOr<DeploymentRecord> Get(const std::string& namespace_id,
                                        const std::string& pipeline_id, int64_t id);
+  // Every running canary deployment, of every pipeline.
+  absl::StatusOr<std::vector<DeploymentRecord>> ListRunningCanaries();
   // Newest first, below `before_id` (0: from the newest).
   absl::StatusOr<std::vector<DeploymentRecord>> List(const std::string& namespace_id,
                                                      const std::string& pipeline_id,

@@ -3,6 +3,7 @@
 #include "config.h"
 #include "event_service.h"
 #include "gofer/app/periodic.h"
+#include "canary_watch.h"
 #include "gofer/common/fmt_absl.h"
 #include "internal_service.h"
 #include "namespace_service.h"
@@ -68,6 +69,11 @@ int main(int argc, char** argv) {
                                       .internal_credential = config.common.internal_credential});
   gw::RunForwardService run_service(run_queue, namespaces, pipelines, deployments, gate);
   gw::TaskForwardService task_service(run_queue, namespaces, pipelines, deployments, gate);
+  gofer::app::Periodic canary_watch("canary-watch", config.canary_check_interval, [&] {
+    if (absl::Status s = gw::CheckCanaries(deployments, run_queue); !s.ok()) {
+      spdlog::warn("checking canary deployments: {}", s);
+    }
+  });
   // The internal API on the same port: its own runtime requires the internal credential.
   gofer::rpc::Runtime internal_runtime(gofer::app::RuntimeOptionsFrom(config.common));
   gw::InternalService internal_service(access, internal_runtime);
