@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "absl/base/thread_annotations.h"
+#include "absl/synchronization/mutex.h"
 #include "gofer/common/errors.h"
 #include "gofer/common/id_generator.h"
 #include "gofer/common/status_macros.h"
@@ -94,9 +96,22 @@ class LogsRelay final : public grpc::ServerWriteReactor<v1::TaskLogsResponse> {
         Finish(rpc::ToGrpcStatus(f_.gate.Sanitize(s, "TaskLogs")));
         return;
       }
-      upstream_ = f_.run_queue.NewContext({.timeout = absl::Hours(24),
-                                           .caller = caller->actor,
-                                           .request_id = rpc::RequestIdOf(*ctx)});
+      // OnCancel runs on a gRPC thread and may come before the upstream call exists: it then
+      // must not start at all (a follow would hold an executor thread after the client left).
+      bool cancelled = false;
+      {
+        absl::MutexLock lock(&mu_);
+        cancelled = cancelled_;
+        if (!cancelled) {
+          upstream_ = f_.run_queue.NewContext({.timeout = absl::Hours(24),
+                                               .caller = caller->actor,
+                                               .request_id = rpc::RequestIdOf(*ctx)});
+        }
+      }
+      if (cancelled) {
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, "the client cancelled the call"));
+        return;
+      }
       reader_ = f_.stub->TaskLogs(upstream_.get(), request);
       Next();
     });
@@ -118,8 +133,10 @@ class LogsRelay final : public grpc::ServerWriteReactor<v1::TaskLogsResponse> {
   }
 
   void OnCancel() override {
+    absl::MutexLock lock(&mu_);
+    cancelled_ = true;
     if (upstream_) {
-      upstream_->TryCancel();
+      upstream_->TryCancel();  // also before the call starts: it then starts cancelled
     }
   }
 
@@ -135,6 +152,9 @@ class LogsRelay final : public grpc::ServerWriteReactor<v1::TaskLogsResponse> {
   }
 
   RunForwarding& f_;
+  absl::Mutex mu_;
+  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
+  // Set once (under mu_) before the first write; OnWriteDone reads it only after that.
   std::unique_ptr<grpc::ClientContext> upstream_;
   std::unique_ptr<grpc::ClientReader<v1::TaskLogsResponse>> reader_;
   v1::TaskLogsResponse response_;
@@ -151,7 +171,9 @@ absl::StatusOr<int64_t> ChooseRunVersion(const std::vector<int64_t>& live_versio
   }
   if (canary && std::find(live_versions.begin(), live_versions.end(), canary->canary_version) !=
                     live_versions.end()) {
-    return unit * 100.0 < canary->weight_percent ? canary->canary_version
+    // `unit * 100 < weight` would round 0.57 * 100 down to 56.99... and send unit 0.57 to a
+    // 57% canary; comparing with the weight as a fraction keeps the split exact at its edge.
+    return unit < canary->weight_percent / 100.0 ? canary->canary_version
                                                  : canary->stable_version;
   }
   return *std::max_element(live_versions.begin(), live_versions.end());
@@ -228,7 +250,8 @@ grpc::ServerUnaryReactor* RunForwardService::StartRun(grpc::CallbackServerContex
         f_.run_queue.NewContext({.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
     grpc::Status status = f_.stub->StartRun(context.get(), forward, resp);
     if (!status.ok() && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      auto retry = f_.run_queue.NewContext({.caller = caller.actor});
+      auto retry = f_.run_queue.NewContext(
+          {.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
       status = f_.stub->StartRun(retry.get(), forward, resp);
     }
     return rpc::FromGrpcStatus(status);

@@ -39,15 +39,20 @@ GatewayServer::GatewayServer(GatewayOptions options)
       deployments_(*pool_, outbox_),
       pipeline_service_(pipelines_, gate_),
       config_service_(pipelines_, gate_),
-      deployment_service_(deployments_, gate_) {
+      deployment_service_(deployments_, gate_),
+      run_queue_({.target = options.run_queue_address,
+                  .internal_credential = options.run_queue_credential}),
+      run_service_(run_queue_, namespaces_, pipelines_, deployments_, gate_),
+      task_service_(run_queue_, namespaces_, pipelines_, deployments_, gate_) {
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::GatewayMigrations(), gateway_schema_.name()));
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::EventsMigrations(), events_schema_.name()));
-  std::vector<grpc::Service*> services{&namespace_service_, &system_service_,    &token_service_,
-                                       &role_service_,      &event_service_,     &pipeline_service_,
-                                       &config_service_,    &deployment_service_};
-  served_ = {"gofer.v1.NamespaceService", "gofer.v1.SystemService",    "gofer.v1.TokenService",
-             "gofer.v1.RoleService",      "gofer.v1.EventService",     "gofer.v1.PipelineService",
-             "gofer.v1.ConfigService",    "gofer.v1.DeploymentService"};
+  std::vector<grpc::Service*> services{
+      &namespace_service_, &system_service_, &token_service_,      &role_service_, &event_service_,
+      &pipeline_service_,  &config_service_, &deployment_service_, &run_service_,  &task_service_};
+  served_ = {"gofer.v1.NamespaceService", "gofer.v1.SystemService",     "gofer.v1.TokenService",
+             "gofer.v1.RoleService",      "gofer.v1.EventService",      "gofer.v1.PipelineService",
+             "gofer.v1.ConfigService",    "gofer.v1.DeploymentService", "gofer.v1.RunService",
+             "gofer.v1.TaskService"};
   if (options.object_store != nullptr) {
     object_service_ =
         std::make_unique<ObjectForwardService>(*options.object_store, pipelines_, gate_);

@@ -1,9 +1,9 @@
 // An in-process gofer-api-gateway for integration tests: fresh Postgres schemas for the gateway
 // and the events outbox (migrated), the served services (namespaces, system, tokens, roles,
-// events, pipelines, configs, deployments; objects and secrets when given clients of the stores,
-// see store_servers.h) on 127.0.0.1:0, and helpers to call them with
-// `authorization: Bearer <secret>`, to follow WatchEvents streams and to look at the database
-// directly.
+// events, pipelines, configs, deployments; runs and tasks, forwarded to a run-queue; objects and
+// secrets when given clients of the stores, see store_servers.h) on 127.0.0.1:0, and helpers to
+// call them with `authorization: Bearer <secret>`, to follow WatchEvents streams and to look at
+// the database directly.
 #pragma once
 
 #include <grpcpp/client_context.h>
@@ -42,6 +42,7 @@
 #include "namespace_store.h"
 #include "pipeline_service.h"
 #include "pipeline_store.h"
+#include "run_forwarding.h"
 #include "store_forwarding.h"
 
 namespace gofer::api_gateway::testing {
@@ -53,6 +54,11 @@ struct GatewayOptions {
   // object-store / secret-store (with their internal credential). Not owned.
   const rpc::Client* object_store = nullptr;
   const rpc::Client* secret_store = nullptr;
+  // The run-queue RunService and TaskService forward to (always served), and the internal
+  // credential the gateway presents to it. By default nothing listens there: a call that passes
+  // the gateway's checks then fails UNAVAILABLE.
+  std::string run_queue_address = "127.0.0.1:1";
+  std::string run_queue_credential = "gateway-test-run-queue";
 };
 
 class GatewayServer {
@@ -148,6 +154,9 @@ class GatewayServer {
   PipelineService pipeline_service_;
   ConfigService config_service_;
   DeploymentService deployment_service_;
+  rpc::Client run_queue_;
+  RunForwardService run_service_;
+  TaskForwardService task_service_;
   std::unique_ptr<ObjectForwardService> object_service_;
   std::unique_ptr<SecretForwardService> secret_service_;
   std::vector<std::string> served_;

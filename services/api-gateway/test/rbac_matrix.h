@@ -1,6 +1,6 @@
 // The RBAC matrix's shared pieces (see rbac_matrix_test.cc): the expected outcomes, the callers,
-// the fixture every row runs against, and the rows of the pipeline and store services (in
-// rbac_matrix_pipeline_rows.cc and rbac_matrix_store_rows.cc).
+// the fixture every row runs against, and the rows of the pipeline, store and run services (in
+// rbac_matrix_pipeline_rows.cc, rbac_matrix_store_rows.cc and rbac_matrix_run_rows.cc).
 #pragma once
 
 #include <atomic>
@@ -67,5 +67,7 @@ Call S(F f) {
 std::vector<Row> PipelineRows();
 // Rows of ObjectService and SecretService.
 std::vector<Row> StoreRows();
+// Rows of RunService and TaskService.
+std::vector<Row> RunRows();
 
 }  // namespace gofer::api_gateway::matrix

@@ -1,11 +1,12 @@
 // The RBAC matrix: every RPC of the served services called with a token of each system role
 // (admin, user, read-only) and with no token, against an in-process gateway on real Postgres
-// (forwarding objects and secrets to real in-process stores). The expectations are data (the
-// rows below, in rbac_matrix_pipeline_rows.cc and in rbac_matrix_store_rows.cc), derived from
-// the system roles of migrations/0001_gateway.sql and the Need each handler declares:
+// (forwarding objects and secrets to real in-process stores; runs and tasks to no run-queue).
+// The expectations are data (the rows below, in rbac_matrix_pipeline_rows.cc,
+// rbac_matrix_store_rows.cc and rbac_matrix_run_rows.cc), derived from the system roles of
+// migrations/0001_gateway.sql and the Need each handler declares:
 //   admin-only needs (token, role, namespace and system writes, global secrets) → only admin;
-//   namespaced needs (pipelines, configs, deployments, objects, secrets, events) → user only in
-//   "default", read-only for reads everywhere; a secret's value needs write;
+//   namespaced needs (pipelines, configs, deployments, objects, secrets, events, runs, tasks) →
+//   user only in "default", read-only for reads everywhere; a secret's value needs write;
 //   authenticated-only calls (WhoAmI, own GetToken, GetRole of the token's own role, ListRoles
 //   and ListNamespaces, which filter, GetSystemInfo, ParseConfig) → every role; BootstrapToken
 //   → anyone (it then fails FAILED_PRECONDITION, which is not a denial).
@@ -230,7 +231,7 @@ std::vector<Row> CoreRows() {
 const std::vector<Row>& Rows() {
   static const auto* const rows = [] {
     auto* all = new std::vector<Row>(CoreRows());
-    for (std::vector<Row> more : {matrix::PipelineRows(), matrix::StoreRows()}) {
+    for (std::vector<Row> more : {matrix::PipelineRows(), matrix::StoreRows(), matrix::RunRows()}) {
       all->insert(all->end(), more.begin(), more.end());
     }
     return all;
@@ -288,8 +289,9 @@ TEST_CASE("The matrix lists every RPC of the served services") {
     }
   }
   CHECK(listed == served);
-  // Namespaces, tokens, roles, system, events; pipelines, configs, deployments; objects, secrets.
-  CHECK(served.size() == 5 + 7 + 5 + 3 + 2 + 4 + 6 + 5 + 5 + 4);
+  // Namespaces, tokens, roles, system, events; pipelines, configs, deployments; objects, secrets;
+  // runs, tasks.
+  CHECK(served.size() == 5 + 7 + 5 + 3 + 2 + 4 + 6 + 5 + 5 + 4 + 6 + 5);
 }
 
 TEST_CASE("Every RPC admits or denies each system role and no token as the matrix says") {

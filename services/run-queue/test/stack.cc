@@ -15,8 +15,6 @@
 namespace gofer::run_queue::testing {
 namespace {
 
-constexpr char kCredential[] = "stack-credential";
-
 std::string Binary(const std::string& name) {
   return absl::StrCat(GOFER_BINARY_DIR, "/services/", name, "/gofer-", name);
 }

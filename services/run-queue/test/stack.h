@@ -82,6 +82,9 @@ class Stack {
   void StartReplica(int i);
   void KillReplica(int i, int signal);
   int replicas() const { return static_cast<int>(replicas_.size()); }
+  // Replica `i`'s host:port, for a client of its own (such as an api-gateway forwarding to the
+  // stack), which must present kCredential.
+  const std::string& replica_address(int i = 0) const { return replicas_[i].address; }
   // The first replica not killed.
   int LiveReplica() const;
   std::string ReplicaOutput(int i) const;
@@ -123,5 +126,7 @@ class Stack {
 
 // The namespace every Stack run uses.
 inline constexpr char kNamespace[] = "test";
+// The internal credential every process of a stack accepts (and presents to the others).
+inline constexpr char kCredential[] = "stack-credential";
 
 }  // namespace gofer::run_queue::testing
