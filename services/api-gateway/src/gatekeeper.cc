@@ -68,6 +68,17 @@ absl::StatusOr<Caller> Gatekeeper::Admit(const grpc::ServerContextBase& context,
 }
 
 absl::Status Gatekeeper::Sanitize(absl::Status status, std::string_view method) {
+  // An internal service that could not be reached: the transport's message names internal
+  // addresses, which stay in the log.
+  if (absl::IsUnavailable(status) && GetErrorDetails(status).reason.empty()) {
+    const std::string id = error_ids_.NewId();
+    spdlog::warn("{}: dependency unavailable {}: {}", method, id, status);
+    return WithErrorInfo(
+        absl::UnavailableError(fmt::format("a Gofer service this call needs is unavailable; "
+                                           "retry later (error {})",
+                                           id)),
+        ErrorReason::kDependencyUnavailable, {{"error_id", id}});
+  }
   if (status.ok() ||
       !(absl::IsInternal(status) || absl::IsUnknown(status) || absl::IsDataLoss(status))) {
     return status;
