@@ -356,3 +356,69 @@ TEST_CASE("The secret-store's errors reach the client with their details") {
 }
 
 }  // namespace gofer::api_gateway
+
+namespace gofer::api_gateway {
+namespace {
+
+TEST_CASE("A run token reaches the objects and runs of its own pipeline only, until revoked") {
+  testing::GatewayWithStores env;
+  testing::GatewayServer& gw = env.gw();
+  gw.RegisterConfig(testing::SimpleConfig("app"));
+  gw.RegisterConfig(testing::SimpleConfig("other"));
+  auto minted = gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1),
+                                           "run-queue:test");
+  GOFER_REQUIRE_OK(minted);
+  const std::string secret = minted->secret;
+  CHECK(minted->token.user == "run:default/app/7");
+
+  auto who = gw.Call(secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest());
+  GOFER_REQUIRE_OK(who);
+  CHECK(who->user() == "run:default/app/7");
+  CHECK(who->has_expires());
+  // Its own pipeline's objects: read and write.
+  const ov1::ObjectRef ref = testing::PipelineObject("default", "app", "out.txt");
+  GOFER_REQUIRE_OK(testing::PutObject(gw, secret, ref, "artifact"));
+  GOFER_REQUIRE_OK(gw.Call(secret, &v1::ObjectService::Stub::ListObjects,
+                           ListOf("default", "app")));
+  // Another pipeline's, or anything else: denied.
+  auto elsewhere =
+      gw.Call(secret, &v1::ObjectService::Stub::ListObjects, ListOf("default", "other"));
+  GOFER_REQUIRE_CODE(elsewhere, absl::StatusCode::kPermissionDenied);
+  v1::CreateNamespaceRequest create;
+  create.set_id("sneaky");
+  GOFER_REQUIRE_CODE(gw.Call(secret, &v1::NamespaceService::Stub::CreateNamespace, create),
+                     absl::StatusCode::kPermissionDenied);
+  sv1::GetSecretRequest read_secret;
+  *read_secret.mutable_ref() = testing::PipelineSecret("default", "app", "db");
+  GOFER_REQUIRE_CODE(gw.Call(secret, &v1::SecretService::Stub::GetSecret, read_secret),
+                     absl::StatusCode::kPermissionDenied);
+
+  // Minting again for the same attempt replaces the token.
+  auto again = gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1),
+                                          "run-queue:test");
+  GOFER_REQUIRE_OK(again);
+  GOFER_REQUIRE_CODE(gw.Call(secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()),
+                     absl::StatusCode::kUnauthenticated);
+  auto other_attempt = gw.access().CreateRunToken("default", "app", 7, "test", 1,
+                                                  absl::Hours(1), "run-queue:test");
+  GOFER_REQUIRE_OK(other_attempt);
+  GOFER_REQUIRE_OK(
+      gw.Call(again->secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()));
+
+  // Revoking the run removes both; another run's token stays.
+  auto unrelated = gw.access().CreateRunToken("default", "app", 8, "build", 1, absl::Hours(1),
+                                              "run-queue:test");
+  GOFER_REQUIRE_OK(unrelated);
+  auto revoked = gw.access().RevokeRunTokens("default", "app", 7, "run-queue:test");
+  GOFER_REQUIRE_OK(revoked);
+  CHECK(*revoked == 2);
+  for (const std::string& gone : {again->secret, other_attempt->secret}) {
+    GOFER_REQUIRE_CODE(gw.Call(gone, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()),
+                       absl::StatusCode::kUnauthenticated);
+  }
+  GOFER_REQUIRE_OK(
+      gw.Call(unrelated->secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()));
+}
+
+}  // namespace
+}  // namespace gofer::api_gateway

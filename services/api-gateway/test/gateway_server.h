@@ -74,6 +74,8 @@ class GatewayServer {
   const std::shared_ptr<grpc::Channel>& channel() const { return client_->channel(); }
   // A pool whose search_path is the gateway schema.
   pg::Pool& pool() { return *pool_; }
+  // The token store (run tokens are minted through it by the internal API).
+  AccessStore& access() { return access_; }
   const events::Outbox& outbox() const { return outbox_; }
   // The access store's clock (token expiry is computed from it); starts at the real time.
   FakeClock& clock() { return clock_; }
