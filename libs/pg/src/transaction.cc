@@ -102,4 +102,28 @@ absl::Status Transact(Pool& pool, const TransactionBody& body, const TransactOpt
 
 int LastTransactAttempts() { return last_attempts; }
 
+absl::Status ReadStatement(Pool& pool, const StatementBody& body) {
+  absl::Status status;
+  for (int attempt = 1; attempt <= 2; ++attempt) {
+    absl::StatusOr<Connection> conn = pool.Acquire();
+    if (!conn.ok()) {
+      return conn.status();
+    }
+    try {
+      pqxx::nontransaction tx(conn->get());
+      return body(tx);
+    } catch (const pqxx::broken_connection&) {
+      conn->MarkBroken();
+      status = StatusFromCurrentException();
+    } catch (...) {
+      status = StatusFromCurrentException();
+      if (!absl::IsUnavailable(status)) {
+        return status;
+      }
+      conn->MarkBroken();
+    }
+  }
+  return status;
+}
+
 }  // namespace gofer::pg

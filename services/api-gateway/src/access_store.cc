@@ -63,9 +63,10 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
       }
     }
   }
-  auto principal = pg::TransactValue<Principal>(
+  // One statement, one round trip (no transaction).
+  auto principal = pg::ReadStatementValue<Principal>(
       pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<Principal> {
+      [&](pqxx::nontransaction& tx) -> absl::StatusOr<Principal> {
         const pqxx::result rows = tx.exec_params(
             fmt::format("SELECT {}, (expires IS NOT NULL AND expires <= now()), "
                         "(SELECT coalesce(jsonb_agg(g.p), '[]'::jsonb)::text FROM ("
@@ -87,8 +88,7 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
           return Unauthenticated(fmt::format("token {} has expired", found.token.id));
         }
         return found;
-      },
-      {.read_only = true});
+      });
   if (principal.ok() && cache_ttl_ > absl::ZeroDuration()) {
     absl::MutexLock lock(&cache_mu_);
     if (cache_generation_ != generation) {

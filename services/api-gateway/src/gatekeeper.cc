@@ -68,14 +68,15 @@ absl::StatusOr<Caller> Gatekeeper::Admit(const grpc::ServerContextBase& context,
 }
 
 absl::Status Gatekeeper::Sanitize(absl::Status status, std::string_view method) {
-  // An internal service that could not be reached: the transport's message names internal
-  // addresses, which stay in the log.
+  // An internal service (or Postgres) that could not be reached: the message names internal
+  // addresses, which stay in the log. UNAVAILABLE errors a Gofer service built itself (with an
+  // ErrorInfo reason) pass through.
   if (absl::IsUnavailable(status) && GetErrorDetails(status).reason.empty()) {
     const std::string id = error_ids_.NewId();
     spdlog::warn("{}: dependency unavailable {}: {}", method, id, status);
     return WithErrorInfo(
-        absl::UnavailableError(fmt::format("a Gofer service this call needs is unavailable; "
-                                           "retry later (error {})",
+        absl::UnavailableError(fmt::format("a service this call needs is unavailable; retry "
+                                           "later (error {})",
                                            id)),
         ErrorReason::kDependencyUnavailable, {{"error_id", id}});
   }

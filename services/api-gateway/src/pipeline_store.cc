@@ -253,6 +253,25 @@ absl::Status PipelineStore::CheckExists(const std::string& namespace_id,
 
 absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& namespace_id,
                                                           const std::string& id) {
+  // The hot path is one statement in one round trip; a miss is explained by the transaction
+  // below (which parent is missing).
+  auto found = pg::ReadStatementValue<std::optional<PipelineRecord>>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::optional<PipelineRecord>> {
+        const pqxx::result rows = tx.exec_params(
+            fmt::format("SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2",
+                        kPipelineColumns),
+            namespace_id, id);
+        if (rows.empty()) {
+          return std::optional<PipelineRecord>();
+        }
+        return std::optional<PipelineRecord>(PipelineFromRow(rows[0]));
+      });
+  if (!found.ok()) {
+    return found.status();
+  }
+  if (found->has_value()) {
+    return **std::move(found);
+  }
   return pg::TransactValue<PipelineRecord>(
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<PipelineRecord> {

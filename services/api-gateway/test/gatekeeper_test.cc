@@ -67,10 +67,23 @@ TEST_CASE("Sanitize passes OK and client-facing errors through unchanged") {
        {NotFoundError("namespace", "prod"), AlreadyExistsError("role", "ops"),
         InvalidArgumentError({{"id", "must be 3-64 characters"}}),
         absl::PermissionDeniedError("not allowed"), absl::UnauthenticatedError("no token"),
-        absl::UnavailableError("postgres down"), absl::FailedPreconditionError("in use")}) {
+        WithErrorInfo(absl::UnavailableError("server is at capacity"), ErrorReason::kOverloaded),
+        absl::FailedPreconditionError("in use")}) {
     INFO(status.ToString());
     CHECK(t.gate.Sanitize(status, "M") == status);
   }
+}
+
+TEST_CASE("Sanitize hides where an unreachable dependency lives, behind an error id") {
+  SanitizeTest t;
+  const absl::Status s =
+      t.gate.Sanitize(absl::UnavailableError("failed to connect to 10.0.3.7:7002"), "M");
+  CHECK(absl::IsUnavailable(s));
+  CHECK(std::string(s.message()).find("10.0.3.7") == std::string::npos);
+  CHECK(std::string(s.message()).find("unavailable; retry later") != std::string::npos);
+  const ErrorDetails details = GetErrorDetails(s);
+  CHECK(details.reason == "DEPENDENCY_UNAVAILABLE");
+  CHECK(std::string(s.message()).find(details.metadata.at("error_id")) != std::string::npos);
 }
 
 }  // namespace gofer::api_gateway

@@ -4,6 +4,7 @@
 #include <functional>
 #include <optional>
 
+#include <pqxx/nontransaction>
 #include <pqxx/transaction>
 
 #include "absl/status/status.h"
@@ -63,5 +64,31 @@ absl::StatusOr<T> TransactValue(Pool& pool,
 
 // Attempts the last call of Transact on this thread made (for tests and metrics).
 int LastTransactAttempts();
+
+using StatementBody = std::function<absl::Status(pqxx::nontransaction& tx)>;
+
+// Runs a body that executes exactly ONE read statement, outside any transaction (autocommit):
+// one round trip instead of the four of a read-only Transact (BEGIN, SET TRANSACTION, the
+// statement, COMMIT). A body running several statements would not read one snapshot: use
+// Transact for those. A connection found broken is replaced and the read tried once more.
+absl::Status ReadStatement(Pool& pool, const StatementBody& body);
+
+template <typename T>
+absl::StatusOr<T> ReadStatementValue(
+    Pool& pool, const std::function<absl::StatusOr<T>(pqxx::nontransaction&)>& body) {
+  std::optional<T> result;
+  absl::Status status = ReadStatement(pool, [&](pqxx::nontransaction& tx) -> absl::Status {
+    absl::StatusOr<T> value = body(tx);
+    if (!value.ok()) {
+      return value.status();
+    }
+    result = *std::move(value);
+    return absl::OkStatus();
+  });
+  if (!status.ok()) {
+    return status;
+  }
+  return *std::move(result);
+}
 
 }  // namespace gofer::pg
