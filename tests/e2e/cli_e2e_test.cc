@@ -16,108 +16,16 @@
 
 #include <nlohmann/json.hpp>
 
-#include "gofer/testing/fixtures.h"
-#include "gofer/testing/process.h"
-#include "gofer/testing/status.h"
+#include "cli_gateway.h"
 
 namespace gofer {
 namespace {
 
-using testing::ChildProcess;
+using e2e::CliResult;
+using e2e::Gateway;
+using e2e::ParseJson;
 
-const std::string kBuild = GOFER_BINARY_DIR;
 const std::string kFixtures = GOFER_FIXTURES_DIR;
-
-// What one `gofer` invocation printed (stdout and stderr together) and its exit code.
-struct CliResult {
-  int exit_code = -1;
-  std::string output;
-};
-
-// "... serving on 127.0.0.1:PORT (...)" → "127.0.0.1:PORT".
-std::string ServingAddress(const std::string& line) {
-  const std::string marker = "serving on ";
-  const size_t start = line.find(marker) + marker.size();
-  return line.substr(start, line.find(' ', start) - start);
-}
-
-// An api-gateway on a free port with its own schemas, and a temporary CLI config directory.
-class Gateway {
- public:
-  Gateway() : schema_("cli"), events_("clev") {
-    auto process =
-        ChildProcess::Start({kBuild + "/services/api-gateway/gofer-api-gateway"},
-                            {{"GOFER_API_GATEWAY_LISTEN_ADDRESS", "127.0.0.1:0"},
-                             {"GOFER_API_GATEWAY_INTERNAL_CREDENTIAL", "e2e-credential"},
-                             {"GOFER_API_GATEWAY_LOG_FORMAT", "text"},
-                             {"GOFER_API_GATEWAY_DRAIN_TIMEOUT", "5s"},
-                             {"GOFER_API_GATEWAY_POSTGRES_DSN", schema_.dsn()},
-                             {"GOFER_API_GATEWAY_POSTGRES_SCHEMA", schema_.name()},
-                             {"GOFER_API_GATEWAY_POSTGRES_EVENTS_SCHEMA", events_.name()}});
-    GOFER_REQUIRE_OK(process);
-    process_ = std::move(*process);
-    auto line = process_->WaitForLine(
-        [](const std::string& l) { return l.find("serving on ") != std::string::npos; },
-        absl::Seconds(60));
-    INFO(process_->output());
-    GOFER_REQUIRE_OK(line);
-    address_ = ServingAddress(*line);
-    dir_ = "/tmp/gofer-cli-e2e.XXXXXX";
-    REQUIRE(mkdtemp(dir_.data()) != nullptr);
-    config_ = dir_ + "/home/.config/gofer/config.yaml";
-  }
-  ~Gateway() {
-    process_->Signal(SIGTERM);
-    (void)process_->Wait(absl::Seconds(20));
-    std::filesystem::remove_all(dir_);
-  }
-
-  // Runs `gofer args...` with GOFER_API and GOFER_CONFIG pointing here; `env` adds to them.
-  CliResult Run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    args.insert(args.begin(), kBuild + "/cli/gofer");
-    env.emplace("GOFER_API", address_);
-    env.emplace("GOFER_CONFIG", config_);
-    env.emplace("GOFER_TOKEN", "");
-    env.emplace("GOFER_NAMESPACE", "");
-    auto process = ChildProcess::Start(args, env);
-    GOFER_REQUIRE_OK(process);
-    auto code = (*process)->Wait(absl::Seconds(60));
-    GOFER_REQUIRE_OK(code);
-    return {*code, (*process)->output()};
-  }
-
-  // `Run` that must succeed; returns the output.
-  std::string MustRun(std::vector<std::string> args) {
-    std::string command = "gofer";
-    for (const std::string& arg : args) {
-      command += " " + arg;
-    }
-    CliResult result = Run(args);
-    INFO(command << "\n" << result.output);
-    REQUIRE(result.exit_code == 0);
-    return result.output;
-  }
-
-  // Bootstraps the admin token into the config file.
-  void Bootstrap() { MustRun({"token", "bootstrap", "--save"}); }
-
-  // Writes `text` to a file in the temporary directory and returns its path.
-  std::string WriteFile(const std::string& name, const std::string& text) {
-    const std::string path = dir_ + "/" + name;
-    std::ofstream(path) << text;
-    return path;
-  }
-
-  const std::string& config_path() const { return config_; }
-
- private:
-  testing::PgTestSchema schema_;
-  testing::PgTestSchema events_;
-  std::unique_ptr<ChildProcess> process_;
-  std::string address_;
-  std::string dir_;
-  std::string config_;
-};
 
 // The contents of the DAG example fixture.
 std::string DagYaml() {
@@ -125,13 +33,6 @@ std::string DagYaml() {
   std::ostringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-nlohmann::json ParseJson(const std::string& text) {
-  INFO(text);
-  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  REQUIRE_FALSE(value.is_discarded());
-  return value;
 }
 
 TEST_CASE("token bootstrap --save writes a 0600 config file whose token works for whoami") {

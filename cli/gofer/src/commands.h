@@ -31,6 +31,10 @@ void AddPipelineCommands(CLI::App& root, Cli& cli);
 void AddConfigCommands(CLI::App& root, Cli& cli);
 // `deploy` and `deployment list|promote|rollback`.
 void AddDeployCommands(CLI::App& root, Cli& cli);
+// `run start|list|get|cancel|cancel-all|retry|watch|timeline|dump`.
+void AddRunCommands(CLI::App& root, Cli& cli);
+// `task list|get|logs|cancel|delete-logs`.
+void AddTaskCommands(CLI::App& root, Cli& cli);
 // `event list|watch`.
 void AddEventCommands(CLI::App& root, Cli& cli);
 // `system info|pause|resume|summary`.

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "commands.h"
+#include "event_client.h"
 #include "gofer/v1/events.grpc.pb.h"
 #include "output.h"
 
@@ -44,26 +45,14 @@ std::string Subject(const gofer::v1::Event& e) {
 }
 
 absl::Status List(Context& ctx, const EventOptions& options) {
-  auto stub = EventService::NewStub(ctx.channel());
-  auto all = CollectPages<gofer::v1::ListEventsResponse>(
-      ctx.limit(),
-      [&](const std::string& token, gofer::v1::ListEventsResponse* page) {
-        gofer::v1::ListEventsRequest request;
-        *request.mutable_filter() = Filter(options);
-        request.set_page_size(PageSizeFor(ctx.limit()));
-        request.set_page_token(token);
-        auto call = ctx.NewCall();
-        return FromGrpc(stub->ListEvents(call.get(), request, page));
-      },
-      [](gofer::v1::ListEventsResponse& r) { return r.mutable_events(); });
-  GOFER_RETURN_IF_ERROR(all.status());
-  all->clear_next_page_token();
+  GOFER_ASSIGN_OR_RETURN(const gofer::v1::ListEventsResponse all,
+                         CollectEvents(ctx, Filter(options), ctx.limit()));
   absl::Status status;
-  if (Structured(ctx, *all, &status)) {
+  if (Structured(ctx, all, &status)) {
     return status;
   }
   Table table({"ID", "TIME", "KIND", "SUBJECT", "ACTOR"});
-  for (const gofer::v1::Event& e : all->events()) {
+  for (const gofer::v1::Event& e : all.events()) {
     table.AddRow({std::to_string(e.id()), FormatTime(e.emitted(), ctx.exact_times()), e.kind(),
                   Subject(e), e.actor()});
   }
@@ -73,19 +62,12 @@ absl::Status List(Context& ctx, const EventOptions& options) {
 
 // Prints one streamed event: a line for people, a compact JSON line, or a YAML document.
 absl::Status PrintEvent(const Context& ctx, const gofer::v1::Event& e) {
-  if (ctx.format() == OutputFormat::kTable) {
-    std::cout << fmt::format("{:>6}  {}  {}  {}  {}\n", e.id(),
-                             FormatTime(e.emitted(), /*exact=*/true), e.kind(), Subject(e),
-                             e.actor());
-  } else {
-    GOFER_ASSIGN_OR_RETURN(std::string json, ToJson(e, /*pretty=*/false));
-    if (ctx.format() == OutputFormat::kYaml) {
-      GOFER_ASSIGN_OR_RETURN(std::string yaml, JsonToYaml(json));
-      std::cout << "---\n" << yaml << '\n';
-    } else {
-      std::cout << json << '\n';
-    }
+  if (ctx.format() != OutputFormat::kTable) {
+    return PrintStreamed(ctx, e);
   }
+  std::cout << fmt::format("{:>6}  {}  {}  {}  {}\n", e.id(),
+                           FormatTime(e.emitted(), /*exact=*/true), e.kind(), Subject(e),
+                           e.actor());
   std::cout.flush();
   return absl::OkStatus();
 }
@@ -121,6 +103,27 @@ void AddFilters(CLI::App* command, EventOptions& options) {
 }
 
 }  // namespace
+
+absl::StatusOr<gofer::v1::ListEventsResponse> CollectEvents(Context& ctx,
+                                                            const gofer::v1::EventFilter& filter,
+                                                            int64_t limit) {
+  auto stub = EventService::NewStub(ctx.channel());
+  auto all = CollectPages<gofer::v1::ListEventsResponse>(
+      limit,
+      [&](const std::string& token, gofer::v1::ListEventsResponse* page) {
+        gofer::v1::ListEventsRequest request;
+        *request.mutable_filter() = filter;
+        request.set_page_size(limit > 0 ? PageSizeFor(limit) : 1000);
+        request.set_page_token(token);
+        auto call = ctx.NewCall();
+        return FromGrpc(stub->ListEvents(call.get(), request, page));
+      },
+      [](gofer::v1::ListEventsResponse& r) { return r.mutable_events(); });
+  GOFER_RETURN_IF_ERROR(all.status());
+  // The event log has no last page: the token would only say where the log ended.
+  all->clear_next_page_token();
+  return all;
+}
 
 void AddEventCommands(CLI::App& root, Cli& cli) {
   CLI::App* event = root.add_subcommand("event", "Read the event log")->require_subcommand(1);

@@ -31,6 +31,8 @@ void BuildApp(CLI::App& app, gofer::cli::Cli& cli) {
   gofer::cli::AddPipelineCommands(app, cli);
   gofer::cli::AddConfigCommands(app, cli);
   gofer::cli::AddDeployCommands(app, cli);
+  gofer::cli::AddRunCommands(app, cli);
+  gofer::cli::AddTaskCommands(app, cli);
   gofer::cli::AddEventCommands(app, cli);
   gofer::cli::AddSystemCommands(app, cli);
   gofer::cli::AddCompletionCommands(app, cli);

@@ -1,6 +1,8 @@
 #include "output.h"
 
 #include <google/protobuf/util/json_util.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
@@ -173,17 +175,56 @@ std::string Paint(std::string_view word, bool colour) {
   std::string_view code;
   if (word == "active" || word == "live" || word == "successful" || word == "complete") {
     code = "\x1b[32m";
-  } else if (word == "pending" || word == "running" || word == "disabled" || word == "unreleased") {
+  } else if (word == "pending" || word == "waiting" || word == "starting" || word == "running" ||
+             word == "disabled" || word == "unreleased") {
     code = "\x1b[33m";
   } else if (word == "failed" || word == "deprecated" || word == "rolled_back") {
     code = "\x1b[31m";
-  } else if (word == "cancelled") {
+  } else if (word == "cancelled" || word == "skipped") {
     code = "\x1b[90m";
   } else {
     return std::string(word);
   }
   return fmt::format("{}{}{}", code, word, kReset);
 }
+
+std::string FitWidth(std::string_view s, size_t width) {
+  std::string out;
+  size_t visible = 0;
+  bool escaped = false;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '\x1b') {
+      const size_t end = std::min(s.find('m', i), s.size() - 1);
+      out.append(s.substr(i, end - i + 1));
+      escaped = true;
+      i = end;
+      continue;
+    }
+    const bool starts_code_point = (static_cast<unsigned char>(s[i]) & 0xC0) != 0x80;
+    if (starts_code_point && ++visible > width) {
+      return escaped ? out + std::string(kReset) : out;
+    }
+    out += s[i];
+  }
+  return out;
+}
+
+bool StdoutIsTerminal() { return ::isatty(STDOUT_FILENO) == 1; }
+
+// The terminal's size; 80×24 when standard output is not a terminal.
+winsize TerminalSize() {
+  winsize size{};
+  if (!StdoutIsTerminal() || ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) != 0 || size.ws_col == 0 ||
+      size.ws_row == 0) {
+    size.ws_col = 80;
+    size.ws_row = 24;
+  }
+  return size;
+}
+
+int TerminalColumns() { return TerminalSize().ws_col; }
+
+int TerminalRows() { return TerminalSize().ws_row; }
 
 absl::StatusOr<std::string> ToJson(const google::protobuf::Message& message, bool pretty) {
   google::protobuf::util::JsonPrintOptions options;
@@ -217,6 +258,18 @@ absl::Status PrintStructured(const Context& ctx, const google::protobuf::Message
   if (text.empty() || text.back() != '\n') {
     std::cout << '\n';
   }
+  return absl::OkStatus();
+}
+
+absl::Status PrintStreamed(const Context& ctx, const google::protobuf::Message& message) {
+  GOFER_ASSIGN_OR_RETURN(std::string json, ToJson(message, /*pretty=*/false));
+  if (ctx.format() == OutputFormat::kYaml) {
+    GOFER_ASSIGN_OR_RETURN(std::string yaml, JsonToYaml(json));
+    std::cout << "---\n" << yaml << '\n';
+  } else {
+    std::cout << json << '\n';
+  }
+  std::cout.flush();
   return absl::OkStatus();
 }
 

@@ -46,9 +46,22 @@ std::string FormatTime(const google::protobuf::Timestamp& t, bool exact,
 std::string EnumWord(std::string_view name, std::string_view prefix);
 
 // `word` coloured by meaning when `colour` (green: active, live, successful, complete; yellow:
-// pending, running, disabled, unreleased; red: failed, deprecated, rolled_back; grey:
-// cancelled), otherwise unchanged.
+// pending, waiting, starting, running, disabled, unreleased; red: failed, deprecated,
+// rolled_back; grey: cancelled, skipped), otherwise unchanged.
 std::string Paint(std::string_view word, bool colour);
+
+// `s` cut to at most `width` visible columns (ANSI colour codes do not count and are kept; a cut
+// coloured line ends with a reset).
+std::string FitWidth(std::string_view s, size_t width);
+
+// True when standard output is a terminal.
+bool StdoutIsTerminal();
+
+// The terminal's width in columns; 80 when standard output is not a terminal.
+int TerminalColumns();
+
+// The terminal's height in lines; 24 when standard output is not a terminal.
+int TerminalRows();
 
 // `message` in the protobuf JSON mapping with proto field names, every field printed (defaults
 // included), indented when `pretty`. Fails with INTERNAL when the message cannot be converted.
@@ -61,6 +74,11 @@ absl::StatusOr<std::string> JsonToYaml(const std::string& json);
 // Prints `message` as JSON or YAML per `ctx.format()`, one document ending in a newline.
 // Must not be called for OutputFormat::kTable.
 absl::Status PrintStructured(const Context& ctx, const google::protobuf::Message& message);
+
+// Prints one item of a stream as JSON or YAML per `ctx.format()`: a compact JSON line, or a
+// YAML document after "---". Flushes, so a follower reads items as they come. Must not be
+// called for OutputFormat::kTable.
+absl::Status PrintStreamed(const Context& ctx, const google::protobuf::Message& message);
 
 // True when `ctx` asks for JSON or YAML; then `message` is printed and `*status` holds the
 // result. Lets commands write `if (Structured(ctx, msg, &st)) return st;`.
