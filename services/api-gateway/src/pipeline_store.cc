@@ -257,10 +257,12 @@ absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& nam
   // below (which parent is missing).
   auto found = pg::ReadStatementValue<std::optional<PipelineRecord>>(
       pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::optional<PipelineRecord>> {
-        const pqxx::result rows = tx.exec_params(
-            fmt::format("SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2",
-                        kPipelineColumns),
-            namespace_id, id);
+        // Prepared once per connection: the plan is reused.
+        static const std::string kSql = fmt::format(
+            "SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2",
+            kPipelineColumns);
+        tx.conn().prepare("gateway_get_pipeline", kSql);
+        const pqxx::result rows = tx.exec_prepared("gateway_get_pipeline", namespace_id, id);
         if (rows.empty()) {
           return std::optional<PipelineRecord>();
         }
