@@ -9,6 +9,7 @@
 #include "absl/strings/str_replace.h"
 #include "gofer/common/errors.h"
 #include "gofer/pg/transaction.h"
+#include "nlohmann/json.hpp"
 
 namespace gofer::events {
 namespace {
@@ -52,6 +53,34 @@ int64_t Outbox::Append(pqxx::work& tx, const Event& event) const {
       event.details.empty() ? std::string("{}") : event.details);
   tx.exec_params("SELECT pg_notify($1, '')", std::string(kChannel));
   return row[0].as<int64_t>();
+}
+
+void Outbox::AppendAll(pqxx::work& tx, const std::vector<Event>& events) const {
+  if (events.empty()) {
+    return;
+  }
+  nlohmann::json rows = nlohmann::json::array();
+  for (const Event& e : events) {
+    rows.push_back({{"kind", e.kind},
+                    {"namespace_id", e.namespace_id},
+                    {"pipeline_id", e.pipeline_id},
+                    {"run_id", e.run_id},
+                    {"task_id", e.task_id},
+                    {"actor", e.actor},
+                    {"details", nlohmann::json::parse(e.details.empty() ? "{}" : e.details)}});
+  }
+  tx.exec_params(
+      absl::StrCat(
+          "WITH ins AS (INSERT INTO ", table_,
+          " (kind, namespace_id, pipeline_id, run_id, task_id, actor, details) "
+          "SELECT e.kind, e.namespace_id, e.pipeline_id, e.run_id, e.task_id, e.actor, e.details "
+          "FROM ROWS FROM (jsonb_to_recordset($1::jsonb) AS (kind text, namespace_id text, "
+          "pipeline_id text, run_id bigint, task_id text, actor text, details jsonb)) "
+          "WITH ORDINALITY AS e(kind, namespace_id, pipeline_id, run_id, task_id, actor, details, "
+          "ord) "
+          "ORDER BY e.ord RETURNING 1) "
+          "SELECT pg_notify($2, '') WHERE EXISTS (SELECT 1 FROM ins)"),
+      rows.dump(), std::string(kChannel));
 }
 
 absl::StatusOr<Page> Outbox::Read(pg::Pool& pool, Cursor after, const Filter& filter,

@@ -342,3 +342,49 @@ TEST_CASE("A committed Append wakes a listener on the events channel") {
 }
 
 }  // namespace gofer::events
+
+namespace gofer::events {
+namespace {
+
+TEST_CASE("AppendAll stores every event in order, with every field, in one transaction") {
+  OutboxTest t;
+  GOFER_REQUIRE_OK(pg::Transact(*t.pool, [&](pqxx::work& tx) {
+    t.outbox.AppendAll(tx, {});  // nothing to do
+    t.outbox.AppendAll(tx, {{.kind = "task.waiting", .namespace_id = "prod",
+                             .pipeline_id = "build", .run_id = 7, .task_id = "compile",
+                             .actor = "run-queue:r1@epoch-2", .details = R"({"n": 1})"},
+                            {.kind = "task.starting", .run_id = 7, .task_id = "compile",
+                             .actor = "run-queue:r1@epoch-2", .details = ""},
+                            Kind("run.completed")});
+    return absl::OkStatus();
+  }));
+  const std::vector<Event> events = t.ReadWhenStable(3);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].kind == "task.waiting");
+  CHECK(events[0].namespace_id == "prod");
+  CHECK(events[0].pipeline_id == "build");
+  CHECK(events[0].run_id == 7);
+  CHECK(events[0].task_id == "compile");
+  CHECK(events[0].actor == "run-queue:r1@epoch-2");
+  CHECK(events[0].details == R"({"n": 1})");
+  CHECK(events[1].kind == "task.starting");
+  CHECK(events[1].details == "{}");
+  CHECK(events[2].kind == "run.completed");
+  CHECK(events[0].id < events[1].id);
+  CHECK(events[1].id < events[2].id);
+}
+
+TEST_CASE("AppendAll in a rolled-back transaction stores nothing") {
+  OutboxTest t;
+  (void)pg::Transact(*t.pool, [&](pqxx::work& tx) {
+    t.outbox.AppendAll(tx, {Kind("run.started"), Kind("run.completed")});
+    return absl::AbortedError("roll back");
+  }, {.max_attempts = 1});
+  t.Commit(Kind("after"));
+  const std::vector<Event> events = t.ReadWhenStable(1);
+  REQUIRE(events.size() == 1);
+  CHECK(events[0].kind == "after");
+}
+
+}  // namespace
+}  // namespace gofer::events

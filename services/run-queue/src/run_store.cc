@@ -407,8 +407,24 @@ class FencedWritesImpl final : public FencedWrites {
   }
 
   void Event(const char* kind, const std::string& task_id, json details) {
-    AppendEvent(tx_, outbox_, kind, key_, task_id, actor_, std::move(details));
+    events_.push_back({.kind = kind,
+                       .namespace_id = key_.namespace_id,
+                       .pipeline_id = key_.pipeline_id,
+                       .run_id = key_.run_id,
+                       .task_id = task_id,
+                       .actor = actor_,
+                       .details = details.dump()});
   }
+
+ public:
+  // Appends the events of every write, in order, in one statement.
+  void Flush() {
+    outbox_.AppendAll(tx_, events_);
+    events_.clear();
+  }
+
+ private:
+  std::vector<events::Event> events_;
 
   pqxx::work& tx_;
   const events::Outbox& outbox_;
@@ -502,18 +518,18 @@ absl::StatusOr<std::pair<RunRecord, bool>> RunStore::Insert(const NewRun& run,
 }
 
 absl::StatusOr<RunRecord> RunStore::GetRun(const RunKey& key) {
-  return pg::TransactValue<RunRecord>(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<RunRecord> {
+  return pg::ReadStatementValue<RunRecord>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<RunRecord> {
+        static const std::string kSql =
+            fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kRunWhere);
+        tx.conn().prepare("runqueue_get_run", kSql);
         const pqxx::result r =
-            tx.exec_params(fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kRunWhere),
-                           key.namespace_id, key.pipeline_id, key.run_id);
+            tx.exec_prepared("runqueue_get_run", key.namespace_id, key.pipeline_id, key.run_id);
         if (r.empty()) {
           return RunNotFound(key);
         }
         return RunFromRow(r[0]);
-      },
-      {.read_only = true});
+      });
 }
 
 absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const std::string& namespace_id,
@@ -557,26 +573,23 @@ absl::StatusOr<std::vector<TaskRecord>> RunStore::ListTasks(const RunKey& key) {
 
 absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> RunStore::LoadRun(
     const RunKey& key) {
+  // Two single-statement reads (two round trips, prepared), not one snapshot: only the lease
+  // holder changes a run's state between steps, and a cancellation request read half-way is
+  // seen whole at the next step.
   using Result = std::pair<RunRecord, std::vector<TaskRecord>>;
-  return pg::TransactValue<Result>(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<Result> {
-        const pqxx::result r =
-            tx.exec_params(fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kRunWhere),
-                           key.namespace_id, key.pipeline_id, key.run_id);
-        if (r.empty()) {
-          return RunNotFound(key);
-        }
-        Result out{RunFromRow(r[0]), {}};
-        for (const auto& row :
-             tx.exec_params(fmt::format("SELECT {} FROM task_executions WHERE {} ORDER BY position",
-                                        kTaskColumns, kRunWhere),
-                            key.namespace_id, key.pipeline_id, key.run_id)) {
-          out.second.push_back(TaskFromRow(row));
-        }
-        return out;
-      },
-      {.isolation = pg::Isolation::kRepeatableRead, .read_only = true});
+  GOFER_ASSIGN_OR_RETURN(RunRecord run, GetRun(key));
+  Result out{std::move(run), {}};
+  GOFER_RETURN_IF_ERROR(pg::ReadStatement(pool_, [&](pqxx::nontransaction& tx) {
+    static const std::string kSql = fmt::format(
+        "SELECT {} FROM task_executions WHERE {} ORDER BY position", kTaskColumns, kRunWhere);
+    tx.conn().prepare("runqueue_load_tasks", kSql);
+    for (const auto& row : tx.exec_prepared("runqueue_load_tasks", key.namespace_id,
+                                            key.pipeline_id, key.run_id)) {
+      out.second.push_back(TaskFromRow(row));
+    }
+    return absl::OkStatus();
+  }));
+  return out;
 }
 
 absl::StatusOr<std::vector<AttemptRecord>> RunStore::ListAttempts(const RunKey& key,
@@ -808,9 +821,17 @@ absl::StatusOr<Admission> RunStore::Admit(const RunKey& key, int64_t epoch,
                                           const std::string& actor, int parallelism,
                                           int global_limit, absl::Time now) {
   return pg::TransactValue<Admission>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Admission> {
+    GOFER_RETURN_IF_ERROR(CheckEpoch(tx, key, epoch));
+    Admission admission;
+    FencedWritesImpl writes(tx, outbox_, key, epoch, actor);
+    if (parallelism <= 0 && global_limit <= 0) {
+      admission.admitted = true;  // no limit to hold
+      writes.Admit(now);
+      writes.Flush();
+      return admission;
+    }
     // One admission at a time across all replicas, so limits hold under concurrency.
     tx.exec("SELECT pg_advisory_xact_lock(hashtextextended('gofer-runqueue-admission', 0))");
-    GOFER_RETURN_IF_ERROR(CheckEpoch(tx, key, epoch));
     const pqxx::row counts = tx.exec_params1(
         fmt::format(
             "SELECT (SELECT count(*) FROM runs WHERE state = 'running'), "
@@ -824,7 +845,6 @@ absl::StatusOr<Admission> RunStore::Admit(const RunKey& key, int64_t epoch,
     const int64_t global_running = counts[0].as<int64_t>();
     const int64_t pipeline_running = counts[1].as<int64_t>();
     const int64_t ahead = counts[2].as<int64_t>();
-    Admission admission;
     if (parallelism > 0 && pipeline_running + ahead >= parallelism) {
       admission.waiting_reason =
           ahead == 0 ? fmt::format("pipeline parallelism {} reached ({} running)", parallelism,
@@ -837,12 +857,12 @@ absl::StatusOr<Admission> RunStore::Admit(const RunKey& key, int64_t epoch,
     } else {
       admission.admitted = true;
     }
-    FencedWritesImpl writes(tx, outbox_, key, epoch, actor);
     if (admission.admitted) {
       writes.Admit(now);
     } else {
       writes.SetWaitingReason(admission.waiting_reason);
     }
+    writes.Flush();
     return admission;
   });
 }
@@ -853,6 +873,7 @@ absl::Status RunStore::Fenced(const RunKey& key, int64_t epoch, const std::strin
     GOFER_RETURN_IF_ERROR(CheckEpoch(tx, key, epoch));
     FencedWritesImpl writes(tx, outbox_, key, epoch, actor);
     body(writes);
+    writes.Flush();
     return absl::OkStatus();
   });
 }

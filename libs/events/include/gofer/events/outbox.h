@@ -78,6 +78,10 @@ class Outbox {
   // inside a pg::Transact body).
   int64_t Append(pqxx::work& tx, const Event& event) const;
 
+  // Appends `events`, in order, in one statement (one round trip, one announcement) — for
+  // transactions that record several changes. Nothing happens for an empty list.
+  void AppendAll(pqxx::work& tx, const std::vector<Event>& events) const;
+
   // Up to `limit` stable events after `after` that match `filter`, in delivery order.
   absl::StatusOr<Page> Read(pg::Pool& pool, Cursor after, const Filter& filter, int limit) const;
 
