@@ -540,6 +540,19 @@ void AttemptWatcher::Monitor() {
     backoff = std::min(backoff * 2, kMaxBackoff);
     return true;
   };
+  // The container is gone (removed, or its node lost): the output read before that is kept.
+  auto vanished = [&] {
+    absl::Status f = logs.MaybeFlush(true);
+    if (IsLeaseLost(f)) {
+      return;  // the next holder takes over
+    }
+    if (f.ok()) {
+      spec_.phases.logs_flushed = ctx_.clock->Now();
+    }
+    Ended({.end = AttemptEnd::kInfrastructure,
+           .cause = InfrastructureCause::kNodeLost,
+           .detail = fmt::format("container {} vanished", name_)});
+  };
   while (!abandoned()) {
     // 1. Everything written so far.
     sv1::StreamLogsRequest request;
@@ -562,9 +575,7 @@ void AttemptWatcher::Monitor() {
     }
     absl::Status s = rpc::FromGrpcStatus(reader->Finish());
     if (absl::IsNotFound(s)) {
-      Ended({.end = AttemptEnd::kInfrastructure,
-             .cause = InfrastructureCause::kNodeLost,
-             .detail = fmt::format("container {} vanished", name_)});
+      vanished();
       return;
     }
     if (!s.ok()) {
@@ -584,9 +595,7 @@ void AttemptWatcher::Monitor() {
         Context(*ctx_.scheduler, ctx_.caller, ctx_.log_flush_interval + kCallTimeout);
     s = rpc::FromGrpcStatus(scheduler_->WaitState(wait_context.get(), wait, &waited));
     if (absl::IsNotFound(s)) {
-      Ended({.end = AttemptEnd::kInfrastructure,
-             .cause = InfrastructureCause::kNodeLost,
-             .detail = fmt::format("container {} vanished", name_)});
+      vanished();
       return;
     }
     if (!s.ok()) {

@@ -109,20 +109,24 @@ void ToProto(const StatusReason& reason, v1::StatusReason* out) {
   out->set_description(reason.description);
 }
 
-void SetTime(const std::optional<absl::Time>& t, google::protobuf::Timestamp* out) {
+// Sets `out`'s timestamp `field` only when `t` holds a time: an unset field means "not yet"
+// (calling the mutable accessor unconditionally would mark every phase as reached).
+template <typename Message>
+void SetTime(const std::optional<absl::Time>& t, Message* out,
+             google::protobuf::Timestamp* (Message::*field)()) {
   if (t) {
-    rpc::ToTimestamp(*t, out);
+    rpc::ToTimestamp(*t, (out->*field)());
   }
 }
 
 void ToProto(const PhaseTimes& p, v1::PhaseTimes* out) {
-  SetTime(p.queued, out->mutable_queued());
-  SetTime(p.leased, out->mutable_leased());
-  SetTime(p.container_created, out->mutable_container_created());
-  SetTime(p.image_pulled, out->mutable_image_pulled());
-  SetTime(p.started, out->mutable_started());
-  SetTime(p.exited, out->mutable_exited());
-  SetTime(p.logs_flushed, out->mutable_logs_flushed());
+  SetTime(p.queued, out, &v1::PhaseTimes::mutable_queued);
+  SetTime(p.leased, out, &v1::PhaseTimes::mutable_leased);
+  SetTime(p.container_created, out, &v1::PhaseTimes::mutable_container_created);
+  SetTime(p.image_pulled, out, &v1::PhaseTimes::mutable_image_pulled);
+  SetTime(p.started, out, &v1::PhaseTimes::mutable_started);
+  SetTime(p.exited, out, &v1::PhaseTimes::mutable_exited);
+  SetTime(p.logs_flushed, out, &v1::PhaseTimes::mutable_logs_flushed);
 }
 
 absl::Status CheckRunRef(Violations& v, const std::string& ns, const std::string& pl,
@@ -171,8 +175,8 @@ void ToProto(const RunRecord& run, v1::Run* out) {
     *out->add_variables() = v;
   }
   rpc::ToTimestamp(run.queued, out->mutable_queued());
-  SetTime(run.started, out->mutable_started());
-  SetTime(run.ended, out->mutable_ended());
+  SetTime(run.started, out, &v1::Run::mutable_started);
+  SetTime(run.ended, out, &v1::Run::mutable_ended);
   out->set_waiting_reason(run.waiting_reason);
   out->set_retry_of(run.retry_of);
   out->set_lease_holder(run.lease_holder);

@@ -74,6 +74,11 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
 }
 
 Stack::~Stack() {
+  // Close this process's connections first: a server with a client connection still open waits
+  // its whole drain timeout before it exits.
+  stubs_.clear();
+  scheduler_.reset();
+  object_channel_.reset();
   for (auto& r : replicas_) {
     if (r.process) {
       r.process->Signal(SIGTERM);
@@ -284,6 +289,29 @@ grpc::Status Stack::ReadLogs(const gofer::v1::TaskLogsRequest& request,
     }
   }
   return reader->Finish();
+}
+
+void Stack::WaitForLogLine(const std::string& pipeline, int64_t run_id, const std::string& task,
+                           const std::string& text, absl::Duration timeout) {
+  gofer::v1::TaskLogsRequest request;
+  request.set_namespace_id(kNamespace);
+  request.set_pipeline_id(pipeline);
+  request.set_run_id(run_id);
+  request.set_task_id(task);
+  const absl::Time deadline = absl::Now() + timeout;
+  while (absl::Now() < deadline) {
+    std::vector<gofer::v1::TaskLogLine> lines;
+    if (ReadLogs(request, &lines).ok()) {
+      for (const auto& line : lines) {
+        if (line.text() == text) {
+          return;
+        }
+      }
+    }
+    absl::SleepFor(absl::Milliseconds(50));
+  }
+  INFO("replica 0:\n" << ReplicaOutput(0));
+  FAIL("task " << task << " of run " << run_id << " never logged '" << text << "'");
 }
 
 gofer::v1::TaskExecution Stack::WaitForTask(

@@ -67,6 +67,10 @@ class Stack {
   grpc::Status ReadLogs(const gofer::v1::TaskLogsRequest& request,
                         std::vector<gofer::v1::TaskLogLine>* lines,
                         absl::Duration timeout = absl::Seconds(30));
+  // Polls the task's latest attempt's stored log until a line reads `text` (REQUIREs it within
+  // `timeout`).
+  void WaitForLogLine(const std::string& pipeline, int64_t run_id, const std::string& task,
+                      const std::string& text, absl::Duration timeout = absl::Seconds(30));
   // Polls the task until `done` holds for it (REQUIREs it within `timeout`) and returns it.
   gofer::v1::TaskExecution WaitForTask(const std::string& pipeline, int64_t run_id,
                                        const std::string& task,
