@@ -275,7 +275,8 @@ rpc::RuntimeOptions RuntimeOptionsFrom(const CommonConfig& common) {
 
 int Serve(const Info& info, const CommonConfig& common, rpc::Runtime& runtime,
           const std::vector<grpc::Service*>& services,
-          const std::vector<std::string>& health_services) {
+          const std::vector<std::string>& health_services,
+          const std::function<void()>& on_shutdown_signal) {
   auto server = rpc::Server::Start(
       {.service_name = info.name,
        .listen_address = common.listen_address,
@@ -292,6 +293,9 @@ int Serve(const Info& info, const CommonConfig& common, rpc::Runtime& runtime,
   const absl::Time start = absl::Now();
   spdlog::info("received {}; draining for up to {}", strsignal(signal_number),
                absl::FormatDuration(common.drain_timeout));
+  if (on_shutdown_signal) {
+    on_shutdown_signal();  // e.g. hand work over before waiting for calls to drain
+  }
   (*server)->Shutdown();
   runtime.Shutdown();
   spdlog::info("stopped after {}", absl::FormatDuration(absl::Now() - start));

@@ -124,7 +124,22 @@ class LogCapture {
     return safe;
   }
 
-  absl::Status Flush() {
+ public:
+  // Stores what is left (the partial lines too) without indexing it: the record to index with
+  // the attempt's end, or nullopt when nothing was left.
+  absl::StatusOr<std::optional<LogChunkRecord>> StoreLast() {
+    if (!stdout_.text.empty()) Emit(stdout_, gofer::v1::LOG_STREAM_STDOUT);
+    if (!stderr_.text.empty()) Emit(stderr_, gofer::v1::LOG_STREAM_STDERR);
+    if (batch_.lines().empty()) {
+      return std::optional<LogChunkRecord>();
+    }
+    return Store(/*index=*/false);
+  }
+
+ private:
+  absl::Status Flush() { return Store(/*index=*/true).status(); }
+
+  absl::StatusOr<std::optional<LogChunkRecord>> Store(bool index) {
     const std::string key =
         fmt::format("{}/{}/{:06d}-e{}", spec_.task_id, spec_.attempt, seq_, spec_.epoch);
     std::string data;
@@ -137,13 +152,15 @@ class LogCapture {
                          .bytes = static_cast<int64_t>(data.size()),
                          .end_offset = SafeOffset(),
                          .object_key = key};
-    GOFER_RETURN_IF_ERROR(ctx_.store->Fenced(
-        spec_.run.key, spec_.epoch, spec_.actor,
-        [&](FencedWrites& w) { w.AddLogChunk(spec_.task_id, chunk); }));
+    if (index) {
+      GOFER_RETURN_IF_ERROR(ctx_.store->Fenced(
+          spec_.run.key, spec_.epoch, spec_.actor,
+          [&](FencedWrites& w) { w.AddLogChunk(spec_.task_id, chunk); }));
+    }
     ++seq_;
     batch_.Clear();
     batch_bytes_ = 0;
-    return absl::OkStatus();
+    return std::optional<LogChunkRecord>(chunk);
   }
 
   absl::Status Put(const std::string& key, const std::string& data) {
@@ -317,7 +334,7 @@ void AttemptWatcher::Run() {
   done_.store(true);
 }
 
-void AttemptWatcher::Ended(AttemptResult result) {
+void AttemptWatcher::Ended(AttemptResult result, std::optional<LogChunkRecord> last_chunk) {
   if (abandoned()) {
     return;
   }
@@ -325,8 +342,11 @@ void AttemptWatcher::Ended(AttemptResult result) {
                        .task_id = spec_.task_id,
                        .attempt = spec_.attempt,
                        .scheduler_id = scheduler_id_,
+                       .node = node_,
+                       .image_digest = image_digest_,
                        .phases = spec_.phases,
-                       .result = std::move(result)};
+                       .result = std::move(result),
+                       .last_chunk = std::move(last_chunk)};
   report_(std::move(report));
 }
 
@@ -467,15 +487,11 @@ bool AttemptWatcher::StartOrAdopt() {
       stopper_ = std::thread([this, grace] { Stopper(grace); });
     }
   }
-  if (spec_.state == TaskState::kStarting) {
-    report_({.kind = AttemptReport::Kind::kStarted,
-             .task_id = spec_.task_id,
-             .attempt = spec_.attempt,
-             .scheduler_id = scheduler_id_,
-             .node = status.node(),
-             .image_digest = status.image_digest(),
-             .phases = spec_.phases});
-  }
+  node_ = status.node();
+  image_digest_ = status.image_digest();
+  // Reported once the container is seen running (Monitor); a container that has already exited
+  // by then is reported only as ended, with the same details, in one write.
+  started_pending_ = spec_.state == TaskState::kStarting;
   return true;
 }
 
@@ -554,7 +570,43 @@ void AttemptWatcher::Monitor() {
            .detail = fmt::format("container {} vanished", name_)});
   };
   while (!abandoned()) {
-    // 1. Everything written so far.
+    // 1. Wait for the exit, at most one flush interval (at once when it already exited).
+    if (!exited) {
+      sv1::WaitStateRequest wait;
+      wait.set_scheduler_id(scheduler_id_);
+      wait.set_known_state(sv1::CONTAINER_STATE_RUNNING);
+      *wait.mutable_timeout() = rpc::ToDuration(ctx_.log_flush_interval);
+      sv1::WaitStateResponse waited;
+      auto wait_context =
+          Context(*ctx_.scheduler, ctx_.caller, ctx_.log_flush_interval + kCallTimeout);
+      absl::Status s =
+          rpc::FromGrpcStatus(scheduler_->WaitState(wait_context.get(), wait, &waited));
+      if (absl::IsNotFound(s)) {
+        vanished();
+        return;
+      }
+      if (!s.ok()) {
+        if (!transient(s)) return;
+        continue;
+      }
+      unreachable_since.reset();
+      backoff = absl::Milliseconds(100);
+      const auto state = waited.status().state();
+      if (state == sv1::CONTAINER_STATE_EXITED || state == sv1::CONTAINER_STATE_DEAD) {
+        exited = true;
+        final_status = waited.status();
+      } else if (started_pending_) {
+        started_pending_ = false;
+        report_({.kind = AttemptReport::Kind::kStarted,
+                 .task_id = spec_.task_id,
+                 .attempt = spec_.attempt,
+                 .scheduler_id = scheduler_id_,
+                 .node = node_,
+                 .image_digest = image_digest_,
+                 .phases = spec_.phases});
+      }
+    }
+    // 2. Everything written so far.
     sv1::StreamLogsRequest request;
     request.set_scheduler_id(scheduler_id_);
     request.set_offset(logs.offset());
@@ -585,30 +637,6 @@ void AttemptWatcher::Monitor() {
     if (exited) {
       break;
     }
-    // 2. Wait for the exit, at most one flush interval.
-    sv1::WaitStateRequest wait;
-    wait.set_scheduler_id(scheduler_id_);
-    wait.set_known_state(sv1::CONTAINER_STATE_RUNNING);
-    *wait.mutable_timeout() = rpc::ToDuration(ctx_.log_flush_interval);
-    sv1::WaitStateResponse waited;
-    auto wait_context =
-        Context(*ctx_.scheduler, ctx_.caller, ctx_.log_flush_interval + kCallTimeout);
-    s = rpc::FromGrpcStatus(scheduler_->WaitState(wait_context.get(), wait, &waited));
-    if (absl::IsNotFound(s)) {
-      vanished();
-      return;
-    }
-    if (!s.ok()) {
-      if (!transient(s)) return;
-      continue;
-    }
-    unreachable_since.reset();
-    backoff = absl::Milliseconds(100);
-    const auto state = waited.status().state();
-    if (state == sv1::CONTAINER_STATE_EXITED || state == sv1::CONTAINER_STATE_DEAD) {
-      exited = true;
-      final_status = waited.status();
-    }
     if (absl::Status f = logs.MaybeFlush(false); !f.ok() && IsLeaseLost(f)) {
       return;
     }
@@ -616,13 +644,15 @@ void AttemptWatcher::Monitor() {
   if (abandoned()) {
     return;
   }
-  if (absl::Status f = logs.MaybeFlush(true); !f.ok()) {
-    if (IsLeaseLost(f)) {
-      return;
-    }
+  std::optional<LogChunkRecord> last_chunk;
+  if (absl::Status f = logs.MaybeFlush(false); !f.ok() && IsLeaseLost(f)) {
+    return;
+  }
+  if (auto stored = logs.StoreLast(); !stored.ok()) {
     spdlog::warn("run {} task {}: storing the last logs: {}", spec_.run.key.ToString(),
-                 spec_.task_id, f);
+                 spec_.task_id, stored.status());
   } else {
+    last_chunk = *std::move(stored);
     spec_.phases.logs_flushed = ctx_.clock->Now();
   }
   spec_.phases.exited = OptTime(final_status.finished()).value_or(ctx_.clock->Now());
@@ -636,7 +666,7 @@ void AttemptWatcher::Monitor() {
               .detail = fmt::format("the engine lost container {}: {}", name_,
                                     final_status.error())};
   }
-  Ended(std::move(result));
+  Ended(std::move(result), std::move(last_chunk));
   // Once the actor recorded the end, the container is not needed any more (until then a next
   // holder must find it, to read how it ended).
   while (!recorded_.WaitForNotificationWithTimeout(absl::Milliseconds(50))) {

@@ -46,6 +46,9 @@ struct AttemptReport {
   // kEnded: how. kExited carries the exit code; kInfrastructure and kFailedPrecondition say why
   // in `detail`; kCancelled means it never started because a stop was requested first.
   AttemptResult result;
+  // kEnded: the attempt's last log chunk, stored in the object store but not indexed yet: the
+  // actor indexes it in the transaction that records the end (one transaction fewer per task).
+  std::optional<LogChunkRecord> last_chunk;
 };
 
 // What a watcher needs from its replica. Shared by every watcher; must outlive them.
@@ -129,7 +132,7 @@ class AttemptWatcher {
   bool MintRunToken(const gofer::v1::Task& task, absl::Time give_up);
   // Captures logs and waits for the exit; reports kEnded.
   void Monitor();
-  void Ended(AttemptResult result);
+  void Ended(AttemptResult result, std::optional<LogChunkRecord> last_chunk = std::nullopt);
   void Stopper(absl::Duration grace);
   bool abandoned() const { return abandon_.HasBeenNotified(); }
 
@@ -141,6 +144,10 @@ class AttemptWatcher {
   std::unique_ptr<objects::v1::ObjectStore::Stub> objects_;
   TaskEnvironment env_;
   std::string scheduler_id_;
+  std::string node_;
+  std::string image_digest_;
+  // The start is not reported yet (see Monitor).
+  bool started_pending_ = false;
   absl::Notification abandon_;
   absl::Notification recorded_;
   std::atomic<bool> done_{false};

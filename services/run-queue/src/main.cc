@@ -112,8 +112,8 @@ int main(int argc, char** argv) {
                                .clock = &clock,
                                .default_grace = o.default_grace});
   orchestrator.Start();
-  const int exit_code =
-      gofer::app::Serve(kInfo, config.common, runtime, {&service}, {rq::kHealthService});
-  orchestrator.Stop();
-  return exit_code;
+  // On SIGTERM the held runs are handed over first (other replicas adopt them at once), then
+  // in-flight calls drain.
+  return gofer::app::Serve(kInfo, config.common, runtime, {&service}, {rq::kHealthService},
+                           [&] { orchestrator.Stop(); });
 }

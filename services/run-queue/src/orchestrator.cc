@@ -534,7 +534,16 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       }
       continue;
     }
-    // Ended. A requested stop decides how a stopped attempt counts.
+    // Ended. Its start may not have been reported (it ended at once): recorded together.
+    if (task->exec.state == TaskState::kStarting && !report.scheduler_id.empty()) {
+      writes.push_back([report](FencedWrites& w) {
+        w.TaskRunning(report.task_id, report.attempt, report.scheduler_id, report.node,
+                      report.image_digest, report.phases);
+      });
+      task->node = report.node;
+      task->image_digest = report.image_digest;
+    }
+    // A requested stop decides how a stopped attempt counts.
     AttemptResult result = report.result;
     if (task->exec.stop_reason) {
       result.end = task->exec.stop_reason->kind == ReasonKind::kTimeout ? AttemptEnd::kTimeout
@@ -559,7 +568,11 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     outcome.attempt.phases.leased = task->phases.leased;
     outcome.retry = decision.retry;
     outcome.not_before = now + decision.delay;
-    writes.push_back([task_id = task->task_id, outcome](FencedWrites& w) {
+    writes.push_back([task_id = task->task_id, outcome, chunk = report.last_chunk](
+                         FencedWrites& w) {
+      if (chunk) {
+        w.AddLogChunk(task_id, *chunk);  // indexed before the end is recorded
+      }
       w.FinishAttempt(task_id, outcome);
     });
     recorded.push_back(task->task_id);
@@ -701,11 +714,16 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     for (const TaskCompletion& c : evaluation.to_cancel) {
       w.CompleteTask(c, now);
     }
-    for (const std::string& id : evaluation.to_wait) {
-      w.TaskWaiting(id, now);
-    }
     for (const auto& [id, attempt] : dispatch) {
-      w.TaskStarting(id, attempt, now);
+      const bool was_pending = std::find(evaluation.to_wait.begin(), evaluation.to_wait.end(),
+                                         id) != evaluation.to_wait.end();
+      w.TaskStarting(id, attempt, now, /*from_pending=*/was_pending);
+    }
+    for (const std::string& id : evaluation.to_wait) {
+      if (std::none_of(dispatch.begin(), dispatch.end(),
+                       [&](const auto& d) { return d.first == id; })) {
+        w.TaskWaiting(id, now);
+      }
     }
     if (evaluation.run_outcome) {
       w.CompleteRun(*evaluation.run_outcome, now);

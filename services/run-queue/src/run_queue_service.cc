@@ -2,6 +2,8 @@
 
 #include <grpcpp/alarm.h>
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "absl/strings/numbers.h"
@@ -237,8 +239,11 @@ grpc::ServerUnaryReactor* RunQueueService::StartRun(grpc::CallbackServerContext*
       v.Add("idempotency_key", fmt::format("at most {} characters", kMaxIdempotencyKey));
     }
     for (int i = 0; i < request->variables_size(); ++i) {
-      if (request->variables(i).key().empty()) {
+      const std::string& key = request->variables(i).key();
+      if (key.empty()) {
         v.Add(fmt::format("variables[{}].key", i), "must not be empty");
+      } else if (key.rfind("GOFER_", 0) == 0) {
+        v.Add(fmt::format("variables[{}].key", i), "GOFER_* variables are set by Gofer");
       }
     }
     GOFER_RETURN_IF_ERROR(v.ToStatus());
@@ -643,6 +648,26 @@ class TaskLogsReactor final : public grpc::ServerWriteReactor<v1::TaskLogsRespon
     // Whether the attempt is over is read before the chunks, so no chunk stored after it ended
     // can be missed.
     GOFER_ASSIGN_OR_RETURN(auto loaded, store_.LoadRun(key_));
+    // A task a retry reused did not run in this run: its logs are those of the run it repeats.
+    for (int hops = 0; hops < 100 && loaded.first.retry_of != 0; ++hops) {
+      const auto reused = std::find_if(loaded.second.begin(), loaded.second.end(),
+                                       [&](const TaskRecord& t) {
+                                         return t.task_id == request_.task_id() && t.reused;
+                                       });
+      if (reused == loaded.second.end()) {
+        break;
+      }
+      key_.run_id = loaded.first.retry_of;
+      GOFER_ASSIGN_OR_RETURN(loaded, store_.LoadRun(key_));
+    }
+    if (loaded.first.expired) {
+      return WithErrorInfo(
+          absl::NotFoundError(fmt::format(
+              "the logs of run {} of pipeline '{}' were deleted: only the newest runs of a "
+              "pipeline keep their logs (retention.runs_kept)",
+              key_.run_id, key_.pipeline_id)),
+          ErrorReason::kResourceNotFound);
+    }
     const TaskRecord* task = nullptr;
     for (const TaskRecord& t : loaded.second) {
       if (t.task_id == request_.task_id()) {
@@ -711,7 +736,8 @@ class TaskLogsReactor final : public grpc::ServerWriteReactor<v1::TaskLogsRespon
   rpc::Client& objects_client_;
   objects::v1::ObjectStore::Stub& objects_;
   const v1::TaskLogsRequest request_;
-  const RunKey key_;
+  // The run whose logs are read (the one asked for, or the run a reused task ran in).
+  RunKey key_;
   int attempt_ = 0;
   int64_t next_line_;
   bool over_ = false;

@@ -294,15 +294,20 @@ class FencedWritesImpl final : public FencedWrites {
     Event("task.completed", c.task_id, details);
   }
 
-  void TaskStarting(const std::string& task_id, int attempt, absl::Time now) override {
+  void TaskStarting(const std::string& task_id, int attempt, absl::Time now,
+                    bool from_pending) override {
+    if (from_pending) {
+      Event("task.waiting", task_id, json::object());
+    }
     UpdateTask(task_id,
-               fmt::format("state = 'starting', attempt = $6, leased = {}, not_before = NULL, "
+               fmt::format("state = 'starting', attempt = $6, leased = {0}, not_before = NULL, "
+                           "queued = CASE WHEN $7::boolean THEN {0} ELSE queued END, "
                            "container_created = NULL, image_pulled = NULL, started = NULL, "
                            "exited = NULL, logs_flushed = NULL, exit_code = NULL, node = '', "
                            "image_digest = '', scheduler_id = '', stop_kind = NULL, "
                            "stop_description = '', stop_grace_ms = 0",
                            Ts(5)),
-               ToUs(now), attempt);
+               ToUs(now), attempt, from_pending);
     Event("task.starting", task_id, {{"attempt", attempt}});
   }
 
@@ -888,12 +893,21 @@ absl::StatusOr<std::vector<int64_t>> RunStore::ExpireOldRuns(const std::string& 
                  "UPDATE runs SET expired = true WHERE namespace_id = $1 AND pipeline_id = $2 AND "
                  "state = 'complete' AND NOT expired AND run_id < (SELECT coalesce(min(run_id), 0) "
                  "FROM (SELECT run_id FROM runs WHERE namespace_id = $1 AND pipeline_id = $2 "
-                 "ORDER BY run_id DESC LIMIT $3) newest) RETURNING run_id",
+                 "ORDER BY run_id DESC LIMIT $3) newest) "
+                 // Objects are deleted by run-number range: never past an unfinished run.
+                 "AND run_id < coalesce((SELECT min(run_id) FROM runs WHERE namespace_id = $1 "
+                 "AND pipeline_id = $2 AND state <> 'complete'), 9223372036854775807) "
+                 "RETURNING run_id",
                  namespace_id, pipeline_id, keep)) {
           ids.push_back(r[0].as<int64_t>());
         }
         std::sort(ids.begin(), ids.end());
         for (int64_t id : ids) {
+          // The chunks go with their index: nothing may point at deleted objects.
+          tx.exec_params(
+              "DELETE FROM task_log_chunks WHERE namespace_id = $1 AND pipeline_id = $2 AND "
+              "run_id = $3",
+              namespace_id, pipeline_id, id);
           AppendEvent(tx, outbox_, "run.expired", {namespace_id, pipeline_id, id}, "",
                       "run-queue", {{"keep", keep}});
         }

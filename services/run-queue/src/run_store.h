@@ -76,8 +76,10 @@ class FencedWrites {
   // pending|waiting → complete (skipped, cancelled), or starting → complete (cancelled before
   // its container ran: the attempt is recorded too).
   virtual void CompleteTask(const TaskCompletion& completion, absl::Time now) = 0;
-  // waiting → starting for `attempt`.
-  virtual void TaskStarting(const std::string& task_id, int attempt, absl::Time now) = 0;
+  // waiting → starting for `attempt`; with `from_pending`, pending → waiting → starting in one
+  // write (a task dispatched as soon as it is ready; both events are appended).
+  virtual void TaskStarting(const std::string& task_id, int attempt, absl::Time now,
+                            bool from_pending = false) = 0;
   // starting → running, with where the container runs.
   virtual void TaskRunning(const std::string& task_id, int attempt,
                            const std::string& scheduler_id, const std::string& node,

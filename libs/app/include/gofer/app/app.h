@@ -112,9 +112,11 @@ rpc::RuntimeOptions RuntimeOptionsFrom(const CommonConfig& common);
 
 // Starts a server with `services`, reports `health_services` SERVING, logs where it listens,
 // waits for SIGTERM/SIGINT, then drains: health NOT_SERVING, in-flight calls finish (up to
-// drain_timeout), the runtime's queued work finishes. Returns the process exit code.
+// drain_timeout), the runtime's queued work finishes. `on_shutdown_signal`, when given, runs as
+// soon as the signal arrives, before draining. Returns the process exit code.
 int Serve(const Info& info, const CommonConfig& common, rpc::Runtime& runtime,
           const std::vector<grpc::Service*>& services,
-          const std::vector<std::string>& health_services);
+          const std::vector<std::string>& health_services,
+          const std::function<void()>& on_shutdown_signal = {});
 
 }  // namespace gofer::app
