@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gofer/common/errors.h"
+#include "gofer/common/status_macros.h"
 #include "gofer/common/fmt_absl.h"
 #include "gofer/pg/transaction.h"
 #include "store_parents.h"
@@ -22,10 +23,8 @@ constexpr char kPipelineColumns[] =
     "p.namespace_id, p.id, p.name, p.description, p.state, "
     "(extract(epoch FROM p.created) * 1000000)::bigint, "
     "(extract(epoch FROM p.modified) * 1000000)::bigint, "
-    "(SELECT coalesce(max(version), 0) FROM configs c WHERE c.namespace_id = p.namespace_id "
-    "AND c.pipeline_id = p.id), "
-    "(SELECT coalesce(json_agg(version ORDER BY version), '[]')::text FROM configs c "
-    "WHERE c.namespace_id = p.namespace_id AND c.pipeline_id = p.id AND c.state = 2)";
+    // Kept on the row by a trigger on configs (migrations/0003_pipeline_versions.sql).
+    "p.latest_version, p.live_versions";
 
 constexpr char kConfigColumns[] =
     "namespace_id, pipeline_id, version, config::text, hash, state, "
@@ -296,23 +295,29 @@ absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& nam
 
 absl::StatusOr<std::vector<PipelineRecord>> PipelineStore::ListPipelines(
     const std::string& namespace_id, const std::string& after, int limit) {
-  return pg::TransactValue<std::vector<PipelineRecord>>(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<PipelineRecord>> {
-        if (absl::Status s = CheckParents(tx, namespace_id, ""); !s.ok()) {
-          return s;
-        }
+  // One prepared statement in one round trip; an empty page is explained by the transaction
+  // below (a missing namespace is NOT_FOUND, an empty one is an empty list).
+  auto page = pg::ReadStatementValue<std::vector<PipelineRecord>>(
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::vector<PipelineRecord>> {
+        static const std::string kSql = fmt::format(
+            "SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND "
+            "p.id COLLATE \"C\" > $2 ORDER BY p.id COLLATE \"C\" LIMIT $3",
+            kPipelineColumns);
+        tx.conn().prepare("gateway_list_pipelines", kSql);
         std::vector<PipelineRecord> out;
-        for (const auto& row : tx.exec_params(
-                 fmt::format("SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND "
-                             "p.id COLLATE \"C\" > $2 ORDER BY p.id COLLATE \"C\" LIMIT $3",
-                             kPipelineColumns),
-                 namespace_id, after, limit)) {
+        for (const auto& row :
+             tx.exec_prepared("gateway_list_pipelines", namespace_id, after, limit)) {
           out.push_back(PipelineFromRow(row));
         }
         return out;
-      },
-      {.read_only = true});
+      });
+  if (!page.ok() || !page->empty()) {
+    return page;
+  }
+  GOFER_RETURN_IF_ERROR(pg::Transact(
+      pool_, [&](pqxx::work& tx) { return CheckParents(tx, namespace_id, ""); },
+      {.read_only = true}));
+  return page;
 }
 
 absl::StatusOr<std::pair<PipelineRecord, bool>> PipelineStore::SetDisabled(
