@@ -40,7 +40,7 @@ Gateway::Gateway(GatewayOptions options) : schema_("cli") {
     events = own_events_->name();
   }
   std::map<std::string, std::string> env = {
-      {"GOFER_API_GATEWAY_LISTEN_ADDRESS", "127.0.0.1:0"},
+      {"GOFER_API_GATEWAY_LISTEN_ADDRESS", options.listen_address},
       {"GOFER_API_GATEWAY_INTERNAL_CREDENTIAL", options.internal_credential},
       {"GOFER_API_GATEWAY_LOG_FORMAT", "text"},
       {"GOFER_API_GATEWAY_DRAIN_TIMEOUT", "5s"},
@@ -49,6 +49,12 @@ Gateway::Gateway(GatewayOptions options) : schema_("cli") {
       {"GOFER_API_GATEWAY_POSTGRES_EVENTS_SCHEMA", events}};
   if (!options.run_queue_address.empty()) {
     env["GOFER_API_GATEWAY_RUN_QUEUE_ADDRESS"] = options.run_queue_address;
+  }
+  if (!options.object_store_address.empty()) {
+    env["GOFER_API_GATEWAY_OBJECT_STORE_ADDRESS"] = options.object_store_address;
+  }
+  if (!options.secret_store_address.empty()) {
+    env["GOFER_API_GATEWAY_SECRET_STORE_ADDRESS"] = options.secret_store_address;
   }
   auto process = ChildProcess::Start({kBuild + "/services/api-gateway/gofer-api-gateway"}, env);
   GOFER_REQUIRE_OK(process);

@@ -21,10 +21,17 @@ struct CliResult {
   std::string output;
 };
 
-// Where the gateway forwards runs and which events schema it shares.
+// Where the gateway listens, where it forwards runs, objects and secrets, and which events
+// schema it shares.
 struct GatewayOptions {
+  // host:port to listen on (port 0: a free one).
+  std::string listen_address = "127.0.0.1:0";
   // host:port of a run-queue (empty: none; run calls then fail UNAVAILABLE).
   std::string run_queue_address;
+  // host:port of an object-store and a secret-store (empty: none; their calls fail
+  // UNAVAILABLE).
+  std::string object_store_address;
+  std::string secret_store_address;
   // The internal credential the gateway presents to the run-queue.
   std::string internal_credential = "e2e-credential";
   // The events schema to share with other services (empty: a fresh one of its own).
@@ -60,6 +67,8 @@ class Gateway {
   // Writes `text` to a file in the temporary directory and returns its path.
   std::string WriteFile(const std::string& name, const std::string& text);
 
+  // host:port the gateway serves on.
+  const std::string& address() const { return address_; }
   // The CLI config file, and the temporary directory holding it and written files.
   const std::string& config_path() const { return config_; }
   const std::string& dir() const { return dir_; }

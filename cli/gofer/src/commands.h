@@ -39,6 +39,12 @@ void AddTaskCommands(CLI::App& root, Cli& cli);
 void AddEventCommands(CLI::App& root, Cli& cli);
 // `system info|pause|resume|summary`.
 void AddSystemCommands(CLI::App& root, Cli& cli);
+// `role list|get|create|update|delete`.
+void AddRoleCommands(CLI::App& root, Cli& cli);
+// `object put|get|list|stat|delete` (pipeline and run objects).
+void AddObjectCommands(CLI::App& root, Cli& cli);
+// `secret put|get|list|delete` (pipeline and global secrets).
+void AddSecretCommands(CLI::App& root, Cli& cli);
 // `completion bash`: a static bash completion script of the whole tree under `root`.
 void AddCompletionCommands(CLI::App& root, Cli& cli);
 

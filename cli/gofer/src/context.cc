@@ -138,7 +138,8 @@ absl::StatusOr<std::unique_ptr<Context>> Context::Create(const GlobalFlags& flag
   std::unique_ptr<Context> ctx(new Context());
   ctx->config_path_ = flags.config_path.empty() ? DefaultConfigPath() : flags.config_path;
   GOFER_ASSIGN_OR_RETURN(const FileConfig file, LoadConfigFile(ctx->config_path_));
-  ctx->api_ = FirstSet({flags.api, Env("GOFER_API"), file.api, kDefaultApi});
+  // GOFER_API_URL is the address a task with inject_api_token gets, next to GOFER_TOKEN.
+  ctx->api_ = FirstSet({flags.api, Env("GOFER_API"), Env("GOFER_API_URL"), file.api, kDefaultApi});
   ctx->token_ = FirstSet({flags.token, Env("GOFER_TOKEN"), file.token});
   ctx->file_namespace_ = file.namespace_id;
   const std::string output = FirstSet({flags.output, "table"});

@@ -15,8 +15,8 @@ void BuildApp(CLI::App& app, gofer::cli::Cli& cli) {
   app.require_subcommand(1);
   app.set_help_all_flag("--help-all", "Print help for every command");
   app.add_option("--api", flags.api,
-                 "HOST:PORT of the Gofer API (env GOFER_API, config key `api`; default "
-                 "127.0.0.1:8080)");
+                 "HOST:PORT of the Gofer API (env GOFER_API, else GOFER_API_URL as tasks get it; "
+                 "config key `api`; default 127.0.0.1:8080)");
   app.add_option("--token", flags.token,
                  "Bearer token secret (env GOFER_TOKEN, config key `token`)");
   app.add_option("-o,--output", flags.output, "Output format: table (default), json or yaml")
@@ -34,6 +34,9 @@ void BuildApp(CLI::App& app, gofer::cli::Cli& cli) {
   gofer::cli::AddRunCommands(app, cli);
   gofer::cli::AddTaskCommands(app, cli);
   gofer::cli::AddEventCommands(app, cli);
+  gofer::cli::AddObjectCommands(app, cli);
+  gofer::cli::AddSecretCommands(app, cli);
+  gofer::cli::AddRoleCommands(app, cli);
   gofer::cli::AddSystemCommands(app, cli);
   gofer::cli::AddCompletionCommands(app, cli);
 }

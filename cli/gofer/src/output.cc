@@ -304,6 +304,10 @@ std::string DescribeError(const absl::Status& status, std::string_view api) {
     out +=
         "hint: get a token with `gofer token bootstrap --save` (first use of a new installation), "
         "or set GOFER_TOKEN / pass --token\n";
+  } else if (status.code() == absl::StatusCode::kPermissionDenied) {
+    out +=
+        "hint: the token's roles do not grant this; `gofer token whoami` lists them and `gofer "
+        "role get ROLE` shows what one grants\n";
   } else if (status.code() == absl::StatusCode::kUnavailable) {
     out += fmt::format(
         "hint: is the Gofer API running at {}? Set it with --api, GOFER_API or `api` in the "

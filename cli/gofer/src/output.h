@@ -86,8 +86,8 @@ bool Structured(const Context& ctx, const google::protobuf::Message& message, ab
 
 // What `gofer` prints for a failed command, one or more lines each ending in '\n':
 // "gofer: <message>", then for INVALID_ARGUMENT one "  <field>: <why>" line per
-// google.rpc.BadRequest violation, and for UNAUTHENTICATED / UNAVAILABLE a hint on what to
-// do. `api` is the address that was called.
+// google.rpc.BadRequest violation, and for UNAUTHENTICATED / PERMISSION_DENIED / UNAVAILABLE a
+// hint on what to do. `api` is the address that was called.
 std::string DescribeError(const absl::Status& status, std::string_view api);
 
 }  // namespace gofer::cli
