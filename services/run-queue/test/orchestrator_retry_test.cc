@@ -95,7 +95,7 @@ TEST_CASE("A container removed while no replica watches it fails its attempt as 
   CHECK(first[0].text() == "attempt 1");
 }
 
-TEST_CASE("A container removed under a running attempt ends the attempt") {
+TEST_CASE("A container removed under a running attempt is an infrastructure failure, retried") {
   Stack stack;
   const auto run = stack.StartRun(kVanishing);
   stack.WaitForTask("infra", run.run_id(), "victim", [](const gofer::v1::TaskExecution& t) {
@@ -108,21 +108,10 @@ TEST_CASE("A container removed under a running attempt ends the attempt") {
   INFO(victim.DebugString());
   REQUIRE(victim.attempts_size() >= 1);
   CHECK(victim.attempts(0).status() == TASK_EXECUTION_STATUS_FAILED);
-  // BUG: RemoveContainer(force) kills the container before it removes it. When the attempt
-  // watcher sees the kill first (WaitState → exited 137) and reads the final logs before the
-  // container's directory is gone, the attempt is recorded as a user failure (abnormal_exit,
-  // exit code 137, not retried) instead of infrastructure: in about three tries of four on the
-  // local backend. Fix: hide the container (unlink its name, move its directory) before killing
-  // it in the scheduler's forced removal, or have the watcher confirm an unrequested non-zero
-  // exit against the scheduler before reporting it. Excluded until then:
-  //   CHECK(victim.attempts(0).reason().kind() == STATUS_REASON_KIND_INFRASTRUCTURE);
-  if (victim.attempts(0).reason().kind() == STATUS_REASON_KIND_INFRASTRUCTURE) {
-    CheckRetriedAfterInfrastructureFailure(stack, done);
-  } else {
-    WARN("the removal's kill was seen as an exit (see BUG): "
-         << victim.attempts(0).reason().description());
-    CHECK(victim.attempts(0).exit_code() == 137);
-  }
+  // The scheduler hides a force-removed container before killing it, so the watcher sees it
+  // vanish — an infrastructure failure, retried — never the kill's exit code 137.
+  CHECK(victim.attempts(0).reason().kind() == STATUS_REASON_KIND_INFRASTRUCTURE);
+  CheckRetriedAfterInfrastructureFailure(stack, done);
 }
 
 TEST_CASE("With on: any a failing task is retried until an attempt succeeds") {

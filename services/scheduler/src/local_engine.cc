@@ -260,7 +260,30 @@ absl::Status LocalEngine::Remove(std::string_view id, bool force) {
                                ContainerStateName(status.state))),
                            ErrorReason::kFailedPrecondition);
     }
-    GOFER_RETURN_IF_ERROR(Stop(status.id, absl::ZeroDuration()));
+    // Hidden before it is killed: to whoever watches it, a force-removed container vanishes
+    // (NOT_FOUND, "node lost") instead of exiting by the kill it gets — the run-queue must
+    // not take that kill for the task's own exit code. Neither its name nor its id resolves
+    // once its directory is renamed (ids have no '.').
+    GOFER_RETURN_IF_ERROR(AwaitStart(dir, kStartTimeout));
+    const std::optional<local::Started> started = local::ReadStarted(dir);
+    const std::string name_link = fmt::format("{}/names/{}", options_.root, status.name);
+    std::error_code ignored;
+    if (fs::read_symlink(name_link, ignored).string() == status.id) {
+      unlink(name_link.c_str());
+    }
+    const std::string hidden = dir + ".removing";
+    if (rename(dir.c_str(), hidden.c_str()) != 0) {
+      return absl::InternalError(
+          fmt::format("cannot hide {} before removing it: {}", dir, std::strerror(errno)));
+    }
+    dir = hidden;
+    if (started.has_value() && local::IsAlive(*started)) {
+      kill(started->pid, SIGKILL);
+      const absl::Time deadline = absl::Now() + kKillTimeout;
+      while (local::IsAlive(*started) && absl::Now() < deadline) {
+        absl::SleepFor(absl::Milliseconds(5));
+      }
+    }
   }
   auto meta = local::ReadMeta(dir);
   const std::string link = fmt::format("{}/names/{}", options_.root, status.name);
