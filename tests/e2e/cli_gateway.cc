@@ -50,6 +50,12 @@ Gateway::Gateway(GatewayOptions options) : schema_("cli") {
   if (!options.run_queue_address.empty()) {
     env["GOFER_API_GATEWAY_RUN_QUEUE_ADDRESS"] = options.run_queue_address;
   }
+  if (!options.scheduler_address.empty()) {
+    env["GOFER_API_GATEWAY_SCHEDULER_ADDRESS"] = options.scheduler_address;
+  }
+  for (const auto& [key, value] : options.settings) {
+    env["GOFER_API_GATEWAY_" + key] = value;
+  }
   if (!options.object_store_address.empty()) {
     env["GOFER_API_GATEWAY_OBJECT_STORE_ADDRESS"] = options.object_store_address;
   }
@@ -78,20 +84,26 @@ Gateway::~Gateway() {
 
 CliResult Gateway::Run(std::vector<std::string> args, std::map<std::string, std::string> env,
                        absl::Duration timeout) {
-  args.insert(args.begin(), kBuild + "/cli/gofer");
+  args.insert(args.begin(), GoferBinary());
   return Execute(args, std::move(env), timeout);
 }
 
 CliResult Gateway::RunShell(const std::string& command) {
-  return Execute({"sh", "-c", command}, {{"GOFER", kBuild + "/cli/gofer"}}, absl::Seconds(60));
+  return Execute({"sh", "-c", command}, {{"GOFER", GoferBinary()}}, absl::Seconds(60));
 }
+
+std::map<std::string, std::string> Gateway::CliEnvironment() const {
+  return {{"GOFER_API", address_},
+          {"GOFER_CONFIG", config_},
+          {"GOFER_TOKEN", ""},
+          {"GOFER_NAMESPACE", ""}};
+}
+
+std::string Gateway::GoferBinary() { return kBuild + "/cli/gofer"; }
 
 CliResult Gateway::Execute(const std::vector<std::string>& argv,
                            std::map<std::string, std::string> env, absl::Duration timeout) {
-  env.emplace("GOFER_API", address_);
-  env.emplace("GOFER_CONFIG", config_);
-  env.emplace("GOFER_TOKEN", "");
-  env.emplace("GOFER_NAMESPACE", "");
+  env.merge(CliEnvironment());  // keys already in `env` win
   auto process = ChildProcess::Start(argv, env);
   GOFER_REQUIRE_OK(process);
   auto code = (*process)->Wait(timeout);

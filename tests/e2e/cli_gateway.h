@@ -36,6 +36,10 @@ struct GatewayOptions {
   std::string internal_credential = "e2e-credential";
   // The events schema to share with other services (empty: a fresh one of its own).
   std::string events_schema;
+  // host:port of the scheduler attach sessions go to (empty: the gateway's default).
+  std::string scheduler_address;
+  // More gateway settings, GOFER_API_GATEWAY_* without the prefix ("ATTACH_ENABLED").
+  std::map<std::string, std::string> settings;
 };
 
 // `text` parsed as JSON (REQUIREs that it parses).
@@ -69,6 +73,12 @@ class Gateway {
 
   // host:port the gateway serves on.
   const std::string& address() const { return address_; }
+  // The environment every `gofer` invocation of Run gets (GOFER_API, GOFER_CONFIG, and no
+  // token or namespace from outside), for callers that start it themselves.
+  std::map<std::string, std::string> CliEnvironment() const;
+  // The path of the built `gofer` binary.
+  static std::string GoferBinary();
+
   // The CLI config file, and the temporary directory holding it and written files.
   const std::string& config_path() const { return config_; }
   const std::string& dir() const { return dir_; }

@@ -33,7 +33,7 @@ void AddConfigCommands(CLI::App& root, Cli& cli);
 void AddDeployCommands(CLI::App& root, Cli& cli);
 // `run start|list|get|cancel|cancel-all|retry|watch|timeline|dump`.
 void AddRunCommands(CLI::App& root, Cli& cli);
-// `task list|get|logs|cancel|delete-logs`.
+// `task list|get|logs|cancel|delete-logs|attach`.
 void AddTaskCommands(CLI::App& root, Cli& cli);
 // `event list|watch`.
 void AddEventCommands(CLI::App& root, Cli& cli);

@@ -1,4 +1,5 @@
-// `gofer task list|get|logs|cancel|delete-logs`: the task executions of a run.
+// `gofer task list|get|logs|cancel|delete-logs|attach`: the task executions of a run.
+#include <cstdlib>
 #include <iostream>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 #include "output.h"
 #include "run_client.h"
 #include "run_view.h"
+#include "task_attach.h"
 
 namespace gofer::cli {
 namespace {
@@ -23,6 +25,9 @@ struct TaskOptions {
   bool follow = false;
   int32_t attempt = 0;
   int64_t since = 0;
+  // attach: --command words, then the words after `--`.
+  std::vector<std::string> command;
+  std::vector<std::string> trailing;
 };
 
 absl::Status List(Context& ctx, const TaskOptions& options) {
@@ -55,6 +60,7 @@ void PrintTask(const Context& ctx, const TaskExecution& t) {
   std::cout << fmt::format("attempt:   {}\n", t.attempt())
             << fmt::format("node:      {}\n", t.node().empty() ? "-" : t.node())
             << fmt::format("image:     {}\n", t.image_digest().empty() ? "-" : t.image_digest())
+            << fmt::format("container: {}\n", t.container().empty() ? "-" : t.container())
             << fmt::format("queued:    {}\n", FormatTime(p.queued(), exact, now))
             << fmt::format("started:   {}\n", FormatTime(p.started(), exact, now))
             << fmt::format("exited:    {}\n", FormatTime(p.exited(), exact, now))
@@ -141,6 +147,21 @@ absl::Status DeleteLogs(Context& ctx, const TaskOptions& options) {
   return absl::OkStatus();
 }
 
+// Exits with the remote command's exit code (after the terminal is restored); failures to
+// attach are the CLI's own (exit 1).
+absl::Status Attach(Context& ctx, const TaskOptions& options) {
+  std::vector<std::string> command = options.command;
+  command.insert(command.end(), options.trailing.begin(), options.trailing.end());
+  GOFER_ASSIGN_OR_RETURN(const int exit_code,
+                         AttachToTask(ctx, Resolve(ctx, options.args), command));
+  if (exit_code != 0) {
+    std::cout.flush();
+    std::cerr.flush();
+    std::_Exit(exit_code);
+  }
+  return absl::OkStatus();
+}
+
 using Action = std::function<absl::Status(Context&, const TaskOptions&)>;
 
 // Adds `name` with PIPELINE RUN [TASK] and -n, running `action` with `options`.
@@ -155,7 +176,8 @@ CLI::App* AddCommand(CLI::App* parent, Cli& cli, const std::string& name, const 
 }  // namespace
 
 void AddTaskCommands(CLI::App& root, Cli& cli) {
-  CLI::App* task = root.add_subcommand("task", "Inspect a run's tasks and read their logs");
+  CLI::App* task =
+      root.add_subcommand("task", "Inspect a run's tasks, read their logs and attach to them");
   task->require_subcommand(1);
 
   AddCommand(task, cli, "list", "List a run's task executions in dependency order", false,
@@ -175,6 +197,23 @@ void AddTaskCommands(CLI::App& root, Cli& cli) {
   auto cancel = std::make_shared<TaskOptions>();
   AddGraceOption(AddCommand(task, cli, "cancel", "Cancel one task execution", true, cancel, Cancel),
                  cancel->grace);
+
+  auto attach = std::make_shared<TaskOptions>();
+  CLI::App* attach_cmd = AddCommand(
+      task, cli, "attach",
+      "Run a shell (or --command) in a running task's container; with a terminal, interactively "
+      "(raw mode, remote echo, resizes follow); exits with the command's exit code",
+      true, attach, Attach);
+  attach_cmd->add_option("--command", attach->command,
+                         "The command and its arguments (default /bin/sh); arguments starting "
+                         "with '-' go after --");
+  attach_cmd->add_option("ARGS", attach->trailing,
+                         "After --: the command and its arguments (appended to --command)");
+  attach_cmd->footer(
+      "Examples:\n  gofer task attach build 12 test\n"
+      "  gofer task attach build 12 test --command ps\n"
+      "  gofer task attach build 12 test -- ls -la /workspace\n"
+      "  echo 'cat /etc/os-release' | gofer task attach build 12 test");
 
   AddCommand(task, cli, "delete-logs",
              "Delete a finished task's logs (for example after a secret leaked into them)", true,

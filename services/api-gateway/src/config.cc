@@ -15,6 +15,15 @@ config::Schema Config::MakeSchema() {
               {.description = "host:port of the run-queue (runs and task executions; any "
                               "replica, or a Service in front of them).",
                .default_value = "127.0.0.1:7002"})
+      .String("scheduler.address", &scheduler_address,
+              {.description = "host:port of the scheduler (attach sessions exec into task "
+                              "containers through it).",
+               .default_value = "127.0.0.1:7001"})
+      .Bool("attach.enabled", &attach_enabled,
+            {.description = "Allow attaching a shell to running tasks (TaskService.AttachTask, "
+                            "`gofer task attach`); false answers FAILED_PRECONDITION. The "
+                            "scheduler's exec.enabled must allow it too.",
+             .default_value = "true"})
       .Bool("dev_no_auth", &dev_no_auth,
             {.description = "Development only: admit every call as an admin without a token. "
                             "The gateway warns at start and on every call while it is set.",

@@ -29,6 +29,9 @@ struct Config {
   std::string object_store_address;
   std::string secret_store_address;
   std::string run_queue_address;
+  std::string scheduler_address;
+  // Serves TaskService.AttachTask (F-DBG-1); false answers it FAILED_PRECONDITION.
+  bool attach_enabled = true;
   // Admits every call as an admin without a token. Development only; logged loudly.
   bool dev_no_auth = false;
   // Events older than this are pruned.

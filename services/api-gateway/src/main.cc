@@ -68,7 +68,12 @@ int main(int argc, char** argv) {
   const gofer::rpc::Client run_queue({.target = config.run_queue_address,
                                       .internal_credential = config.common.internal_credential});
   gw::RunForwardService run_service(run_queue, namespaces, pipelines, deployments, gate);
-  gw::TaskForwardService task_service(run_queue, namespaces, pipelines, deployments, gate);
+  const gofer::rpc::Client scheduler({.target = config.scheduler_address,
+                                      .internal_credential = config.common.internal_credential});
+  gw::AttachAudit attach_audit(**postgres, outbox);
+  gw::TaskForwardService task_service(
+      run_queue, namespaces, pipelines, deployments, gate,
+      {.scheduler = &scheduler, .audit = &attach_audit, .enabled = config.attach_enabled});
   gofer::app::Periodic canary_watch("canary-watch", config.canary_check_interval, [&] {
     if (absl::Status s = gw::CheckCanaries(deployments, run_queue); !s.ok()) {
       spdlog::warn("checking canary deployments: {}", s);

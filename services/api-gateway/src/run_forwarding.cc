@@ -302,9 +302,10 @@ grpc::ServerUnaryReactor* RunForwardService::RetryRun(grpc::CallbackServerContex
 
 TaskForwardService::TaskForwardService(const rpc::Client& run_queue, NamespaceStore& namespaces,
                                        PipelineStore& pipelines, DeploymentStore& deployments,
-                                       Gatekeeper& gate)
+                                       Gatekeeper& gate, AttachOptions attach)
     : f_{run_queue, rqv1::RunQueue::NewStub(run_queue.channel()), namespaces, pipelines,
-         deployments, gate} {}
+         deployments, gate},
+      attaching_{attach, scheduler::v1::Scheduler::NewStub(attach.scheduler->channel())} {}
 
 grpc::ServerUnaryReactor* TaskForwardService::ListTaskExecutions(
     grpc::CallbackServerContext* ctx, const v1::ListTaskExecutionsRequest* req,
@@ -345,6 +346,11 @@ grpc::ServerUnaryReactor* TaskForwardService::DeleteTaskLogs(grpc::CallbackServe
                  [this, req, resp](grpc::ClientContext* c) {
                    return f_.stub->DeleteTaskLogs(c, *req, resp);
                  });
+}
+
+grpc::ServerBidiReactor<v1::AttachTaskRequest, v1::AttachTaskResponse>*
+TaskForwardService::AttachTask(grpc::CallbackServerContext* ctx) {
+  return NewAttachRelay(ctx, f_, attaching_);
 }
 
 }  // namespace gofer::api_gateway

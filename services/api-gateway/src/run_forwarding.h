@@ -8,6 +8,7 @@
 #include <optional>
 #include <vector>
 
+#include "attach_relay.h"
 #include "deployment_store.h"
 #include "gatekeeper.h"
 #include "gofer/rpc/channel.h"
@@ -68,8 +69,10 @@ class RunForwardService final : public v1::RunService::CallbackService {
 
 class TaskForwardService final : public v1::TaskService::CallbackService {
  public:
+  // AttachTask relays to `attach.scheduler` (see attach_relay.h).
   TaskForwardService(const rpc::Client& run_queue, NamespaceStore& namespaces,
-                     PipelineStore& pipelines, DeploymentStore& deployments, Gatekeeper& gate);
+                     PipelineStore& pipelines, DeploymentStore& deployments, Gatekeeper& gate,
+                     AttachOptions attach);
 
   grpc::ServerUnaryReactor* ListTaskExecutions(grpc::CallbackServerContext* ctx,
                                                const v1::ListTaskExecutionsRequest* req,
@@ -85,9 +88,12 @@ class TaskForwardService final : public v1::TaskService::CallbackService {
   grpc::ServerUnaryReactor* DeleteTaskLogs(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteTaskLogsRequest* req,
                                            v1::DeleteTaskLogsResponse* resp) override;
+  grpc::ServerBidiReactor<v1::AttachTaskRequest, v1::AttachTaskResponse>* AttachTask(
+      grpc::CallbackServerContext* ctx) override;
 
  private:
   RunForwarding f_;
+  Attaching attaching_;
 };
 
 }  // namespace gofer::api_gateway

@@ -42,8 +42,13 @@ GatewayServer::GatewayServer(GatewayOptions options)
       deployment_service_(deployments_, gate_),
       run_queue_({.target = options.run_queue_address,
                   .internal_credential = options.run_queue_credential}),
+      scheduler_({.target = options.scheduler_address,
+                  .internal_credential = options.run_queue_credential}),
+      attach_audit_(*pool_, outbox_),
       run_service_(run_queue_, namespaces_, pipelines_, deployments_, gate_),
-      task_service_(run_queue_, namespaces_, pipelines_, deployments_, gate_) {
+      task_service_(
+          run_queue_, namespaces_, pipelines_, deployments_, gate_,
+          {.scheduler = &scheduler_, .audit = &attach_audit_, .enabled = options.attach_enabled}) {
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::GatewayMigrations(), gateway_schema_.name()));
   GOFER_REQUIRE_OK(pg::ApplyMigrations(*pool_, gofer::EventsMigrations(), events_schema_.name()));
   std::vector<grpc::Service*> services{

@@ -59,6 +59,10 @@ struct GatewayOptions {
   // the gateway's checks then fails UNAVAILABLE.
   std::string run_queue_address = "127.0.0.1:1";
   std::string run_queue_credential = "gateway-test-run-queue";
+  // The scheduler TaskService.AttachTask relays to (with the run-queue's credential): by
+  // default nothing listens there either. `attach_enabled` is the gateway's attach.enabled.
+  std::string scheduler_address = "127.0.0.1:1";
+  bool attach_enabled = true;
 };
 
 class GatewayServer {
@@ -157,6 +161,8 @@ class GatewayServer {
   ConfigService config_service_;
   DeploymentService deployment_service_;
   rpc::Client run_queue_;
+  rpc::Client scheduler_;
+  AttachAudit attach_audit_;
   RunForwardService run_service_;
   TaskForwardService task_service_;
   std::unique_ptr<ObjectForwardService> object_service_;

@@ -1,13 +1,14 @@
 // The RBAC matrix rows of RunService and TaskService (see rbac_matrix_test.cc), about run 1 of
 // pipeline "fixed" in "default" and "other". Every call needs "runs" with the action (reads;
-// writes for StartRun, the cancels and RetryRun; delete for DeleteTaskLogs) plus the namespace
-// and pipeline grants: the user role only in "default", read-only for reads everywhere.
+// writes for StartRun, the cancels, RetryRun and AttachTask; delete for DeleteTaskLogs) plus the
+// namespace and pipeline grants: the user role only in "default", read-only for reads everywhere.
 //
 // The matrix's gateway has no run-queue (its address has no listener), so a call the gateway
-// admits ends UNAVAILABLE at the forward, and the matrix counts any outcome other than a denial
-// as "allowed". A call stopped earlier for another reason (a malformed request, a missing
-// pipeline, paused runs) would count as "allowed" too without its authorisation having been
-// decided; so each row here also requires an admitted call to have reached the forward.
+// admits ends UNAVAILABLE at the forward (AttachTask: when it asks for the task's container), and
+// the matrix counts any outcome other than a denial as "allowed". A call stopped earlier for
+// another reason (a malformed request, a missing pipeline, paused runs) would count as "allowed"
+// too without its authorisation having been decided; so each row here also requires an admitted
+// call to have reached the forward.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -107,6 +108,21 @@ absl::Status TaskLogs(Matrix& m, const Who& c, const std::string& ns) {
   return rpc::FromGrpcStatus(reader->Finish());
 }
 
+// An AttachTask session whose start names task "build" of run 1; how the stream ended.
+absl::Status AttachTask(Matrix& m, const Who& c, const std::string& ns) {
+  TaskStub stub(m.gw.channel());
+  auto context = m.gw.Context(c.secret);
+  auto stream = stub.AttachTask(context.get());
+  v1::AttachTaskRequest start;
+  *start.mutable_start() = Of<v1::AttachTaskStart>(ns);
+  stream->Write(start);
+  stream->WritesDone();
+  v1::AttachTaskResponse response;
+  while (stream->Read(&response)) {
+  }
+  return rpc::FromGrpcStatus(stream->Finish());
+}
+
 absl::Status DeleteTaskLogs(Matrix& m, const Who& c, const std::string& ns) {
   return m.gw.Call(c.secret, &TaskStub::DeleteTaskLogs, Of<v1::DeleteTaskLogsRequest>(ns)).status();
 }
@@ -139,6 +155,8 @@ std::vector<Row> RunRows() {
       {"TaskService.TaskLogs", "other", A, D, A, U, In("other", TaskLogs)},
       {"TaskService.DeleteTaskLogs", "default", A, A, D, U, In("default", DeleteTaskLogs)},
       {"TaskService.DeleteTaskLogs", "other", A, D, D, U, In("other", DeleteTaskLogs)},
+      {"TaskService.AttachTask", "default", A, A, D, U, In("default", AttachTask)},
+      {"TaskService.AttachTask", "other", A, D, D, U, In("other", AttachTask)},
   };
   for (Row& row : rows) {
     row = ReachingTheRunQueue(std::move(row));

@@ -200,6 +200,7 @@ void ToProto(const TaskRecord& task, const std::vector<AttemptRecord>& attempts,
   out->set_exit_code(task.exit_code.value_or(0));
   out->set_node(task.node);
   out->set_image_digest(task.image_digest);
+  out->set_container(task.scheduler_id);
   ToProto(task.phases, out->mutable_phases());
   out->set_reused(task.reused);
   for (const AttemptRecord& a : attempts) {

@@ -48,6 +48,7 @@ tasks:
     CHECK(t.attempts_size() == 1);
     CHECK(t.phases().has_started());
     CHECK(t.phases().has_exited());
+    CHECK_FALSE(t.container().empty());  // the scheduler's name of the attempt's container
   }
   // join started only after both left and right exited.
   const auto started_join = rpc::FromTimestamp(tasks["join"].phases().leased());

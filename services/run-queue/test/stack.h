@@ -97,6 +97,9 @@ class Stack {
   std::vector<std::string> Journal() const;
   // The scheduler, to look at containers.
   scheduler::v1::Scheduler::Stub& scheduler() { return *scheduler_; }
+  // The scheduler's host:port, for a client of its own (such as an api-gateway relaying attach
+  // sessions), which must present kCredential.
+  const std::string& scheduler_address() const { return scheduler_process_.address; }
 
   // Postgres (the runqueue schema's search_path) and Redis of this stack.
   const gofer::testing::PgTestSchema& runqueue_schema() const { return runqueue_; }

@@ -132,6 +132,13 @@ class ExecReactor final : public grpc::ServerBidiReactor<v1::ExecRequest, v1::Ex
 
   // The output chain's step, on the executor.
   void Pump() {
+    // The client left (or the deadline passed): end now rather than when the command next
+    // writes (a quiet one might never), so that the session, and with it the command, goes away.
+    // Checked here rather than in OnCancel so that the end never races the session's start.
+    if (context_->IsCancelled()) {
+      End(grpc::Status::CANCELLED);
+      return;
+    }
     std::vector<ExecOutput> output;
     absl::StatusOr<bool> more = session_->ReadOutput(kReadWait, &output);
     if (!more.ok()) {

@@ -2,6 +2,12 @@
 // PID namespaces (and its root and cgroups); setpriv drops to docker's default capabilities;
 // the command gets pipes, or a pseudo-terminal with tty. The session is a child of the
 // scheduler process, so it ends with it (unlike the container).
+//
+// With tty, the command leads a session of its own inside the container's PID namespace, with
+// the terminal as its controlling terminal (setsid --ctty, as docker exec does): a session made
+// outside it (nsenter forks into the namespace) would be invisible there, and a job-control
+// shell, which saves the terminal's foreground process group at start and restores it at exit,
+// would fail its `exit` ("Cannot set tty process group").
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -57,6 +63,12 @@ std::vector<std::string> ExecEnvironment(pid_t pid, const ExecSpec& spec) {
   return env;
 }
 
+constexpr char kSetsid[] = "/usr/bin/setsid";
+
+// Whether the command's session is made inside the container (see the top of the file); when
+// setsid is missing, the session made before nsenter has to do.
+bool SessionInside(const ExecSpec& spec) { return spec.tty && access(kSetsid, X_OK) == 0; }
+
 std::vector<std::string> ExecArgv(const ExecSpec& spec, pid_t pid) {
   std::vector<std::string> argv = {"/usr/bin/nsenter",
                                    "--target",
@@ -69,6 +81,9 @@ std::vector<std::string> ExecArgv(const ExecSpec& spec, pid_t pid) {
                                    "--root",
                                    spec.working_dir.empty() ? "--wd" : "--wd=" + spec.working_dir,
                                    "--"};
+  if (SessionInside(spec)) {
+    argv.insert(argv.end(), {kSetsid, "--ctty", "--"});
+  }
   if (access("/usr/bin/setpriv", X_OK) == 0) {
     std::vector<std::string> caps;
     for (const std::string& cap : DefaultCapabilities()) {
@@ -226,11 +241,12 @@ class LocalExecSession final : public ExecSession {
 };
 
 // The child between fork and exec (async-signal-safe calls only): a session of its own with
-// `stdio` as fds 0–2 (a terminal becomes its controlling terminal), in the container's cgroups.
-[[noreturn]] void BecomeCommand(const int stdio[3], bool tty, const std::vector<std::string>& procs,
-                                char** argv, char** envp) {
+// `stdio` as fds 0–2 (with `claim_terminal`, the terminal becomes its controlling terminal), in
+// the container's cgroups.
+[[noreturn]] void BecomeCommand(const int stdio[3], bool claim_terminal,
+                                const std::vector<std::string>& procs, char** argv, char** envp) {
   setsid();
-  if (tty) {
+  if (claim_terminal) {
     ioctl(stdio[0], TIOCSCTTY, 0);
   }
   for (int fd = 0; fd < 3; ++fd) {
@@ -265,12 +281,13 @@ absl::StatusOr<std::unique_ptr<ExecSession>> StartLocalExec(const ExecSpec& spec
              pipe2(err, O_CLOEXEC) != 0) {
     return absl::InternalError(fmt::format("cannot create pipes: {}", std::strerror(errno)));
   }
+  const bool session_inside = SessionInside(spec);
   const int child_stdio[3] = {spec.tty ? slave : in[0], spec.tty ? slave : out[1],
                               spec.tty ? slave : err[1]};
   const pid_t child = fork();
   const int fork_error = errno;
   if (child == 0) {
-    BecomeCommand(child_stdio, spec.tty, procs, argv.data(), envp.data());
+    BecomeCommand(child_stdio, spec.tty && !session_inside, procs, argv.data(), envp.data());
   }
   for (int fd : {slave, in[0], out[1], err[1]}) {
     if (fd >= 0) {

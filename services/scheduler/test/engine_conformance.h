@@ -167,6 +167,21 @@ void ExecsWithATerminal() {
   CHECK(result.exit_code == 4);
 }
 
+// A job-control shell (interactive on a terminal) restores the terminal's foreground process
+// group when it exits, which fails unless its session is visible inside the container.
+template <typename Fixture>
+void ExecsAnInteractiveShellThatExitsWithItsCode() {
+  Fixture f;
+  const std::string id = StartAndAwait(f, f.Spec({"sh", "-c", "echo ready; sleep 1000"}), "ready");
+  const ExecResult result =
+      RunExec(f.engine(), {.container = id, .command = {"sh"}, .tty = true, .size = {24, 80}},
+              "echo hello-$((40+2))\nexit 7\n", false);
+  INFO(result.out);
+  CHECK(result.out.find("hello-42") != std::string::npos);
+  CHECK(result.out.find("Cannot set tty process group") == std::string::npos);
+  CHECK(result.exit_code == 7);
+}
+
 template <typename Fixture>
 void ExecsWithoutATerminalKeepingStreamsApart() {
   Fixture f;
@@ -309,6 +324,8 @@ void LimitsTheNumberOfProcesses() {
                                 "kills a container that ignores SIGTERM after the grace period")  \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithATerminal,                                \
                                 "runs an exec session on a terminal with stdin")                  \
+  GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsAnInteractiveShellThatExitsWithItsCode,       \
+                                "runs an interactive shell on a terminal until its exit code")    \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, ExecsWithoutATerminalKeepingStreamsApart,          \
                                 "runs an exec session without a terminal, streams apart")         \
   GOFER_ENGINE_CONFORMANCE_CASE(NAME, Fixture, RefusesExecIntoAStoppedContainer,                  \

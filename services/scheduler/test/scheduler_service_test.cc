@@ -11,6 +11,7 @@
 #include "gofer/rpc/channel.h"
 #include "gofer/rpc/server.h"
 #include "gofer/rpc/status.h"
+#include "gofer/testing/eventually.h"
 #include "gofer/testing/status.h"
 #include "local_fixture.h"
 #include "retrying_engine.h"
@@ -202,6 +203,57 @@ TEST_CASE("Exec runs a terminal session through the bidirectional stream") {
   CHECK(written);
   CHECK(out.find("got hello") != std::string::npos);
   CHECK(exit_code == 6);
+}
+
+// The output of `command` exec'd (without a terminal) in `container`.
+std::string ExecStdout(SchedulerServer& server, const std::string& container,
+                       const std::vector<std::string>& command) {
+  auto context = server.Context();
+  auto stream = server.stub().Exec(context.get());
+  v1::ExecRequest request;
+  request.mutable_start()->set_scheduler_id(container);
+  request.mutable_start()->mutable_command()->Assign(command.begin(), command.end());
+  stream->Write(request);
+  stream->WritesDone();
+  std::string out;
+  v1::ExecResponse response;
+  while (stream->Read(&response)) {
+    out += response.stdout();
+  }
+  GOFER_REQUIRE_OK(rpc::FromGrpcStatus(stream->Finish()));
+  return out;
+}
+
+TEST_CASE("Exec ends a quiet command when the client cancels the call") {
+  SchedulerServer server;
+  const auto started = server.Start({"sleep", "1000"});
+  auto context = server.Context();
+  auto stream = server.stub().Exec(context.get());
+  v1::ExecRequest request;
+  request.mutable_start()->set_scheduler_id(started.scheduler_id());
+  for (const char* arg : {"sh", "-c", "echo ready; sleep 600"}) {
+    request.mutable_start()->add_command(arg);
+  }
+  REQUIRE(stream->Write(request));
+  v1::ExecResponse response;
+  REQUIRE(stream->Read(&response));
+  CHECK(response.stdout() == "ready\n");
+  context->TryCancel();
+  while (stream->Read(&response)) {
+  }
+  CHECK(stream->Finish().error_code() == grpc::StatusCode::CANCELLED);
+  // Nothing more is written, yet the session ends and the command with it.
+  std::string processes;
+  const bool gone = gofer::testing::Eventually(
+      [&] {
+        processes = ExecStdout(server, started.scheduler_id(),
+                               {"sh", "-c", "cat /proc/[0-9]*/cmdline | tr '\\0' ' '"});
+        return processes.find("sleep 1000") != std::string::npos &&
+               processes.find("sleep 600") == std::string::npos;
+      },
+      absl::Seconds(20), absl::Milliseconds(100));
+  INFO(processes);
+  CHECK(gone);
 }
 
 TEST_CASE("Exec fails FAILED_PRECONDITION naming the setting when the operator disabled it") {
