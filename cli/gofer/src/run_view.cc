@@ -19,7 +19,9 @@ std::string Span(const google::protobuf::Timestamp& started,
     return "-";
   }
   const absl::Time end = IsSet(ended) ? rpc::FromTimestamp(ended) : now;
-  return HumanDuration(end - rpc::FromTimestamp(started));
+  const absl::Duration d = end - rpc::FromTimestamp(started);
+  // Something that ran took some time, even when its clock said otherwise.
+  return d < absl::Milliseconds(1) ? "<1ms" : HumanDuration(d);
 }
 
 }  // namespace

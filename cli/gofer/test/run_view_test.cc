@@ -34,6 +34,18 @@ TEST_CASE("Durations read as milliseconds, seconds, minutes or hours") {
   CHECK(HumanDuration(-absl::Seconds(1)) == "0s");
 }
 
+TEST_CASE("A task that ran within its clock's resolution took less than a millisecond") {
+  gofer::v1::TaskExecution t;
+  rpc::ToTimestamp(kT0, t.mutable_phases()->mutable_started());
+  rpc::ToTimestamp(kT0, t.mutable_phases()->mutable_exited());
+  CHECK(TaskDuration(t, kT0) == "<1ms");
+  rpc::ToTimestamp(kT0 + absl::Microseconds(400), t.mutable_phases()->mutable_exited());
+  CHECK(TaskDuration(t, kT0) == "<1ms");
+  rpc::ToTimestamp(kT0 + absl::Milliseconds(3), t.mutable_phases()->mutable_exited());
+  CHECK(TaskDuration(t, kT0) == "3ms");
+  CHECK(TaskDuration(gofer::v1::TaskExecution(), kT0) == "-");  // never started
+}
+
 TEST_CASE("A task reads as its state while unfinished and as its status once complete") {
   gofer::v1::TaskExecution t;
   t.set_state(gofer::v1::TASK_EXECUTION_STATE_RUNNING);
