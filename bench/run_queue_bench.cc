@@ -92,9 +92,10 @@ Latencies Measure(Stack& stack, int64_t first_run) {
                      first_run)) {
               out.root_ms.push_back(r[0].as<double>());
             }
-            out.successful = tx.exec_params("SELECT count(*) FROM runs WHERE status = "
-                                            "'successful' AND run_id >= $1",
-                                            first_run)[0][0]
+            out.successful = tx.exec_params(
+                                   "SELECT count(*) FROM runs WHERE status = "
+                                   "'successful' AND run_id >= $1",
+                                   first_run)[0][0]
                                  .as<int>();
             return absl::OkStatus();
           }).ok());

@@ -68,8 +68,9 @@ absl::Status FromGrpc(const grpc::Status& status);
 class Context {
  public:
   // Resolves `flags` against the environment (GOFER_API, else GOFER_API_URL as tasks get it;
-  // GOFER_TOKEN, GOFER_NAMESPACE) and the config file. Fails with INVALID_ARGUMENT for an unknown output format or an unreadable
-  // config file. Does not connect: the channel connects on the first call.
+  // GOFER_TOKEN, GOFER_NAMESPACE) and the config file. Fails with INVALID_ARGUMENT for an unknown
+  // output format or an unreadable config file. Does not connect: the channel connects on the first
+  // call.
   static absl::StatusOr<std::unique_ptr<Context>> Create(const GlobalFlags& flags);
 
   // HOST:PORT of the api-gateway.

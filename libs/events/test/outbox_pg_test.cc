@@ -350,11 +350,18 @@ TEST_CASE("AppendAll stores every event in order, with every field, in one trans
   OutboxTest t;
   GOFER_REQUIRE_OK(pg::Transact(*t.pool, [&](pqxx::work& tx) {
     t.outbox.AppendAll(tx, {});  // nothing to do
-    t.outbox.AppendAll(tx, {{.kind = "task.waiting", .namespace_id = "prod",
-                             .pipeline_id = "build", .run_id = 7, .task_id = "compile",
-                             .actor = "run-queue:r1@epoch-2", .details = R"({"n": 1})"},
-                            {.kind = "task.starting", .run_id = 7, .task_id = "compile",
-                             .actor = "run-queue:r1@epoch-2", .details = ""},
+    t.outbox.AppendAll(tx, {{.kind = "task.waiting",
+                             .namespace_id = "prod",
+                             .pipeline_id = "build",
+                             .run_id = 7,
+                             .task_id = "compile",
+                             .actor = "run-queue:r1@epoch-2",
+                             .details = R"({"n": 1})"},
+                            {.kind = "task.starting",
+                             .run_id = 7,
+                             .task_id = "compile",
+                             .actor = "run-queue:r1@epoch-2",
+                             .details = ""},
                             Kind("run.completed")});
     return absl::OkStatus();
   }));
@@ -376,10 +383,12 @@ TEST_CASE("AppendAll stores every event in order, with every field, in one trans
 
 TEST_CASE("AppendAll in a rolled-back transaction stores nothing") {
   OutboxTest t;
-  (void)pg::Transact(*t.pool, [&](pqxx::work& tx) {
-    t.outbox.AppendAll(tx, {Kind("run.started"), Kind("run.completed")});
-    return absl::AbortedError("roll back");
-  }, {.max_attempts = 1});
+  (void)pg::Transact(*t.pool,
+                     [&](pqxx::work& tx) {
+                       t.outbox.AppendAll(tx, {Kind("run.started"), Kind("run.completed")});
+                       return absl::AbortedError("roll back");
+                     },
+                     {.max_attempts = 1});
   t.Commit(Kind("after"));
   const std::vector<Event> events = t.ReadWhenStable(1);
   REQUIRE(events.size() == 1);

@@ -65,15 +65,14 @@ absl::StatusOr<Principal> AccessStore::Authenticate(std::string_view secret) {
   }
   // One statement, one round trip (no transaction).
   auto principal = pg::ReadStatementValue<Principal>(
-      pool_,
-      [&](pqxx::nontransaction& tx) -> absl::StatusOr<Principal> {
+      pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<Principal> {
         static const std::string kSql = fmt::format(
             "SELECT {}, (expires IS NOT NULL AND expires <= now()), "
-                        "(SELECT coalesce(jsonb_agg(g.p), '[]'::jsonb)::text FROM ("
-                        "SELECT p FROM roles r, jsonb_array_elements(r.permissions) p "
-                        "WHERE r.id = ANY(tokens.roles) "
-                        "UNION ALL SELECT q FROM jsonb_array_elements(tokens.permissions) q) g(p)) "
-                        "FROM tokens WHERE hash = $1",
+            "(SELECT coalesce(jsonb_agg(g.p), '[]'::jsonb)::text FROM ("
+            "SELECT p FROM roles r, jsonb_array_elements(r.permissions) p "
+            "WHERE r.id = ANY(tokens.roles) "
+            "UNION ALL SELECT q FROM jsonb_array_elements(tokens.permissions) q) g(p)) "
+            "FROM tokens WHERE hash = $1",
             kTokenColumns);
         tx.conn().prepare("gateway_authenticate", kSql);
         const pqxx::result rows = tx.exec_prepared("gateway_authenticate", hash);

@@ -69,8 +69,7 @@ std::optional<std::string> CanaryRollbackReason(const CanarySettings& settings,
 }
 
 absl::Status CheckCanaries(DeploymentStore& deployments, const rpc::Client& run_queue) {
-  GOFER_ASSIGN_OR_RETURN(std::vector<DeploymentRecord> canaries,
-                         deployments.ListRunningCanaries());
+  GOFER_ASSIGN_OR_RETURN(std::vector<DeploymentRecord> canaries, deployments.ListRunningCanaries());
   absl::Status first;
   for (const DeploymentRecord& d : canaries) {
     if (!d.canary) {

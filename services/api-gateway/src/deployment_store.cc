@@ -218,11 +218,11 @@ absl::StatusOr<std::vector<DeploymentRecord>> DeploymentStore::ListRunningCanari
       pool_,
       [&](pqxx::work& tx) -> absl::StatusOr<std::vector<DeploymentRecord>> {
         std::vector<DeploymentRecord> out;
-        for (const auto& row : tx.exec_params(
-                 fmt::format("SELECT {} FROM deployments WHERE state = 1 AND type = $1 "
-                             "ORDER BY namespace_id, pipeline_id, id",
-                             kColumns),
-                 static_cast<int>(v1::DEPLOYMENT_TYPE_CANARY))) {
+        for (const auto& row :
+             tx.exec_params(fmt::format("SELECT {} FROM deployments WHERE state = 1 AND type = $1 "
+                                        "ORDER BY namespace_id, pipeline_id, id",
+                                        kColumns),
+                            static_cast<int>(v1::DEPLOYMENT_TYPE_CANARY))) {
           out.push_back(FromRow(row));
         }
         return out;

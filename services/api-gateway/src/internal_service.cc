@@ -9,8 +9,7 @@
 namespace gofer::api_gateway {
 namespace {
 
-absl::Status CheckRun(Violations& v, const std::string& ns, const std::string& pl,
-                      int64_t run_id) {
+absl::Status CheckRun(Violations& v, const std::string& ns, const std::string& pl, int64_t run_id) {
   v.CheckIdentifier("namespace_id", ns);
   v.CheckIdentifier("pipeline_id", pl);
   if (run_id < 1) {

@@ -1,9 +1,9 @@
 // gofer-api-gateway: composition root.
 #include "access_service.h"
+#include "canary_watch.h"
 #include "config.h"
 #include "event_service.h"
 #include "gofer/app/periodic.h"
-#include "canary_watch.h"
 #include "gofer/common/fmt_absl.h"
 #include "internal_service.h"
 #include "namespace_service.h"

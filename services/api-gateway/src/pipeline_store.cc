@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "gofer/common/errors.h"
-#include "gofer/common/status_macros.h"
 #include "gofer/common/fmt_absl.h"
+#include "gofer/common/status_macros.h"
 #include "gofer/pg/transaction.h"
 #include "store_parents.h"
 
@@ -258,8 +258,7 @@ absl::StatusOr<PipelineRecord> PipelineStore::GetPipeline(const std::string& nam
       pool_, [&](pqxx::nontransaction& tx) -> absl::StatusOr<std::optional<PipelineRecord>> {
         // Prepared once per connection: the plan is reused.
         static const std::string kSql = fmt::format(
-            "SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2",
-            kPipelineColumns);
+            "SELECT {} FROM pipelines p WHERE p.namespace_id = $1 AND p.id = $2", kPipelineColumns);
         tx.conn().prepare("gateway_get_pipeline", kSql);
         const pqxx::result rows = tx.exec_prepared("gateway_get_pipeline", namespace_id, id);
         if (rows.empty()) {
@@ -314,9 +313,9 @@ absl::StatusOr<std::vector<PipelineRecord>> PipelineStore::ListPipelines(
   if (!page.ok() || !page->empty()) {
     return page;
   }
-  GOFER_RETURN_IF_ERROR(pg::Transact(
-      pool_, [&](pqxx::work& tx) { return CheckParents(tx, namespace_id, ""); },
-      {.read_only = true}));
+  GOFER_RETURN_IF_ERROR(
+      pg::Transact(pool_, [&](pqxx::work& tx) { return CheckParents(tx, namespace_id, ""); },
+                   {.read_only = true}));
   return page;
 }
 

@@ -86,8 +86,8 @@ class LogsRelay final : public grpc::ServerWriteReactor<v1::TaskLogsResponse> {
       auto caller = f_.gate.Authenticate(*ctx);
       absl::Status s = caller.status();
       if (s.ok()) {
-        s = f_.gate.Check(*caller, RunNeed(request.namespace_id(), request.pipeline_id(),
-                                           Action::kRead));
+        s = f_.gate.Check(*caller,
+                          RunNeed(request.namespace_id(), request.pipeline_id(), Action::kRead));
       }
       if (s.ok()) {
         s = f_.pipelines.CheckExists(request.namespace_id(), request.pipeline_id());
@@ -173,8 +173,7 @@ absl::StatusOr<int64_t> ChooseRunVersion(const std::vector<int64_t>& live_versio
                     live_versions.end()) {
     // `unit * 100 < weight` would round 0.57 * 100 down to 56.99... and send unit 0.57 to a
     // 57% canary; comparing with the weight as a fraction keeps the split exact at its edge.
-    return unit < canary->weight_percent / 100.0 ? canary->canary_version
-                                                 : canary->stable_version;
+    return unit < canary->weight_percent / 100.0 ? canary->canary_version : canary->stable_version;
   }
   return *std::max_element(live_versions.begin(), live_versions.end());
 }
@@ -182,7 +181,8 @@ absl::StatusOr<int64_t> ChooseRunVersion(const std::vector<int64_t>& live_versio
 RunForwardService::RunForwardService(const rpc::Client& run_queue, NamespaceStore& namespaces,
                                      PipelineStore& pipelines, DeploymentStore& deployments,
                                      Gatekeeper& gate)
-    : f_{run_queue, rqv1::RunQueue::NewStub(run_queue.channel()), namespaces, pipelines,
+    : f_{run_queue,   rqv1::RunQueue::NewStub(run_queue.channel()),
+         namespaces,  pipelines,
          deployments, gate} {}
 
 grpc::ServerUnaryReactor* RunForwardService::StartRun(grpc::CallbackServerContext* ctx,
@@ -216,16 +216,16 @@ grpc::ServerUnaryReactor* RunForwardService::StartRun(grpc::CallbackServerContex
     if (pipeline.live_versions.size() > 1) {
       GOFER_ASSIGN_OR_RETURN(auto recent,
                              f_.deployments.List(req->namespace_id(), req->pipeline_id(), 0, 1));
-      if (!recent.empty() && recent[0].state == v1::DEPLOYMENT_STATE_RUNNING &&
-          recent[0].canary) {
+      if (!recent.empty() && recent[0].state == v1::DEPLOYMENT_STATE_RUNNING && recent[0].canary) {
         canary = CanarySplit{recent[0].start_version, recent[0].end_version,
                              recent[0].canary->weight_percent};
       }
     }
     GOFER_ASSIGN_OR_RETURN(int64_t version,
                            ChooseRunVersion(pipeline.live_versions, canary, RandomUnit()));
-    GOFER_ASSIGN_OR_RETURN(ConfigRecord config,
-                           f_.pipelines.GetConfig(req->namespace_id(), req->pipeline_id(), version));
+    GOFER_ASSIGN_OR_RETURN(
+        ConfigRecord config,
+        f_.pipelines.GetConfig(req->namespace_id(), req->pipeline_id(), version));
 
     rqv1::StartRunRequest forward;
     forward.set_namespace_id(req->namespace_id());
@@ -250,8 +250,8 @@ grpc::ServerUnaryReactor* RunForwardService::StartRun(grpc::CallbackServerContex
         f_.run_queue.NewContext({.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
     grpc::Status status = f_.stub->StartRun(context.get(), forward, resp);
     if (!status.ok() && status.error_code() == grpc::StatusCode::UNAVAILABLE) {
-      auto retry = f_.run_queue.NewContext(
-          {.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
+      auto retry =
+          f_.run_queue.NewContext({.caller = caller.actor, .request_id = rpc::RequestIdOf(*ctx)});
       status = f_.stub->StartRun(retry.get(), forward, resp);
     }
     return rpc::FromGrpcStatus(status);
@@ -260,50 +260,48 @@ grpc::ServerUnaryReactor* RunForwardService::StartRun(grpc::CallbackServerContex
 
 grpc::ServerUnaryReactor* RunForwardService::GetRun(grpc::CallbackServerContext* ctx,
                                                     const v1::GetRunRequest* req, v1::Run* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kRead),
-                 [this, req, resp](grpc::ClientContext* c) { return f_.stub->GetRun(c, *req, resp); });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kRead),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->GetRun(c, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* RunForwardService::ListRuns(grpc::CallbackServerContext* ctx,
                                                       const v1::ListRunsRequest* req,
                                                       v1::ListRunsResponse* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kRead),
-                 [this, req, resp](grpc::ClientContext* c) {
-                   return f_.stub->ListRuns(c, *req, resp);
-                 });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kRead),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->ListRuns(c, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* RunForwardService::CancelRun(grpc::CallbackServerContext* ctx,
                                                        const v1::CancelRunRequest* req,
                                                        v1::Run* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
-                 [this, req, resp](grpc::ClientContext* c) {
-                   return f_.stub->CancelRun(c, *req, resp);
-                 });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->CancelRun(c, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* RunForwardService::CancelAllRuns(grpc::CallbackServerContext* ctx,
                                                            const v1::CancelAllRunsRequest* req,
                                                            v1::CancelAllRunsResponse* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
-                 [this, req, resp](grpc::ClientContext* c) {
-                   return f_.stub->CancelAllRuns(c, *req, resp);
-                 });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->CancelAllRuns(c, *req, resp); });
 }
 
 grpc::ServerUnaryReactor* RunForwardService::RetryRun(grpc::CallbackServerContext* ctx,
                                                       const v1::RetryRunRequest* req,
                                                       v1::Run* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
-                 [this, req, resp](grpc::ClientContext* c) {
-                   return f_.stub->RetryRun(c, *req, resp);
-                 });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kWrite),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->RetryRun(c, *req, resp); });
 }
 
 TaskForwardService::TaskForwardService(const rpc::Client& run_queue, NamespaceStore& namespaces,
                                        PipelineStore& pipelines, DeploymentStore& deployments,
                                        Gatekeeper& gate, AttachOptions attach)
-    : f_{run_queue, rqv1::RunQueue::NewStub(run_queue.channel()), namespaces, pipelines,
+    : f_{run_queue,   rqv1::RunQueue::NewStub(run_queue.channel()),
+         namespaces,  pipelines,
          deployments, gate},
       attaching_{attach, scheduler::v1::Scheduler::NewStub(attach.scheduler->channel())} {}
 
@@ -342,10 +340,9 @@ grpc::ServerWriteReactor<v1::TaskLogsResponse>* TaskForwardService::TaskLogs(
 grpc::ServerUnaryReactor* TaskForwardService::DeleteTaskLogs(grpc::CallbackServerContext* ctx,
                                                              const v1::DeleteTaskLogsRequest* req,
                                                              v1::DeleteTaskLogsResponse* resp) {
-  return Forward(f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kDelete),
-                 [this, req, resp](grpc::ClientContext* c) {
-                   return f_.stub->DeleteTaskLogs(c, *req, resp);
-                 });
+  return Forward(
+      f_, ctx, RunNeed(req->namespace_id(), req->pipeline_id(), Action::kDelete),
+      [this, req, resp](grpc::ClientContext* c) { return f_.stub->DeleteTaskLogs(c, *req, resp); });
 }
 
 grpc::ServerBidiReactor<v1::AttachTaskRequest, v1::AttachTaskResponse>*

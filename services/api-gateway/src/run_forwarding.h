@@ -83,8 +83,8 @@ class TaskForwardService final : public v1::TaskService::CallbackService {
   grpc::ServerUnaryReactor* CancelTaskExecution(grpc::CallbackServerContext* ctx,
                                                 const v1::CancelTaskExecutionRequest* req,
                                                 v1::TaskExecution* resp) override;
-  grpc::ServerWriteReactor<v1::TaskLogsResponse>* TaskLogs(
-      grpc::CallbackServerContext* ctx, const v1::TaskLogsRequest* req) override;
+  grpc::ServerWriteReactor<v1::TaskLogsResponse>* TaskLogs(grpc::CallbackServerContext* ctx,
+                                                           const v1::TaskLogsRequest* req) override;
   grpc::ServerUnaryReactor* DeleteTaskLogs(grpc::CallbackServerContext* ctx,
                                            const v1::DeleteTaskLogsRequest* req,
                                            v1::DeleteTaskLogsResponse* resp) override;

@@ -28,8 +28,8 @@ TEST_CASE("CanaryRollbackReason waits for min_runs, then compares the failure ra
         "automatic rollback: 3 of the canary's 4 finished runs failed (75%), above the "
         "threshold of 50%");
   // No threshold: never automatic.
-  CHECK_FALSE(CanaryRollbackReason({.weight_percent = 20, .min_runs = 1}, {.finished = 9,
-                                                                             .failed = 9}));
+  CHECK_FALSE(
+      CanaryRollbackReason({.weight_percent = 20, .min_runs = 1}, {.finished = 9, .failed = 9}));
   // min_runs 0 still needs one finished run.
   CHECK_FALSE(CanaryRollbackReason({.weight_percent = 20, .max_failure_percent = 10}, {}));
 }

@@ -365,8 +365,8 @@ TEST_CASE("A run token reaches the objects and runs of its own pipeline only, un
   testing::GatewayServer& gw = env.gw();
   gw.RegisterConfig(testing::SimpleConfig("app"));
   gw.RegisterConfig(testing::SimpleConfig("other"));
-  auto minted = gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1),
-                                           "run-queue:test");
+  auto minted =
+      gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1), "run-queue:test");
   GOFER_REQUIRE_OK(minted);
   const std::string secret = minted->secret;
   CHECK(minted->token.user == "run:default/app/7");
@@ -378,8 +378,8 @@ TEST_CASE("A run token reaches the objects and runs of its own pipeline only, un
   // Its own pipeline's objects: read and write.
   const ov1::ObjectRef ref = testing::PipelineObject("default", "app", "out.txt");
   GOFER_REQUIRE_OK(testing::PutObject(gw, secret, ref, "artifact"));
-  GOFER_REQUIRE_OK(gw.Call(secret, &v1::ObjectService::Stub::ListObjects,
-                           ListOf("default", "app")));
+  GOFER_REQUIRE_OK(
+      gw.Call(secret, &v1::ObjectService::Stub::ListObjects, ListOf("default", "app")));
   // Another pipeline's, or anything else: denied.
   auto elsewhere =
       gw.Call(secret, &v1::ObjectService::Stub::ListObjects, ListOf("default", "other"));
@@ -394,20 +394,19 @@ TEST_CASE("A run token reaches the objects and runs of its own pipeline only, un
                      absl::StatusCode::kPermissionDenied);
 
   // Minting again for the same attempt replaces the token.
-  auto again = gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1),
-                                          "run-queue:test");
+  auto again =
+      gw.access().CreateRunToken("default", "app", 7, "build", 1, absl::Hours(1), "run-queue:test");
   GOFER_REQUIRE_OK(again);
   GOFER_REQUIRE_CODE(gw.Call(secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()),
                      absl::StatusCode::kUnauthenticated);
-  auto other_attempt = gw.access().CreateRunToken("default", "app", 7, "test", 1,
-                                                  absl::Hours(1), "run-queue:test");
+  auto other_attempt =
+      gw.access().CreateRunToken("default", "app", 7, "test", 1, absl::Hours(1), "run-queue:test");
   GOFER_REQUIRE_OK(other_attempt);
-  GOFER_REQUIRE_OK(
-      gw.Call(again->secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()));
+  GOFER_REQUIRE_OK(gw.Call(again->secret, &v1::TokenService::Stub::WhoAmI, v1::WhoAmIRequest()));
 
   // Revoking the run removes both; another run's token stays.
-  auto unrelated = gw.access().CreateRunToken("default", "app", 8, "build", 1, absl::Hours(1),
-                                              "run-queue:test");
+  auto unrelated =
+      gw.access().CreateRunToken("default", "app", 8, "build", 1, absl::Hours(1), "run-queue:test");
   GOFER_REQUIRE_OK(unrelated);
   auto revoked = gw.access().RevokeRunTokens("default", "app", 7, "run-queue:test");
   GOFER_REQUIRE_OK(revoked);

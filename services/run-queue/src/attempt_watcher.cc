@@ -48,8 +48,13 @@ class LogCapture {
  public:
   LogCapture(const WatcherContext& ctx, ov1::ObjectStore::Stub& objects, const WatchSpec& spec,
              const std::vector<std::string>& secrets)
-      : ctx_(ctx), objects_(objects), spec_(spec), secrets_(secrets),
-        offset_(spec.log_offset), next_line_(spec.next_line), seq_(spec.next_seq) {}
+      : ctx_(ctx),
+        objects_(objects),
+        spec_(spec),
+        secrets_(secrets),
+        offset_(spec.log_offset),
+        next_line_(spec.next_line),
+        seq_(spec.next_seq) {}
 
   int64_t offset() const { return offset_; }
 
@@ -153,9 +158,9 @@ class LogCapture {
                          .end_offset = SafeOffset(),
                          .object_key = key};
     if (index) {
-      GOFER_RETURN_IF_ERROR(ctx_.store->Fenced(
-          spec_.run.key, spec_.epoch, spec_.actor,
-          [&](FencedWrites& w) { w.AddLogChunk(spec_.task_id, chunk); }));
+      GOFER_RETURN_IF_ERROR(
+          ctx_.store->Fenced(spec_.run.key, spec_.epoch, spec_.actor,
+                             [&](FencedWrites& w) { w.AddLogChunk(spec_.task_id, chunk); }));
     }
     ++seq_;
     batch_.Clear();
@@ -166,7 +171,8 @@ class LogCapture {
   absl::Status Put(const std::string& key, const std::string& data) {
     absl::Duration backoff = absl::Milliseconds(100);
     for (int attempt = 1;; ++attempt) {
-      auto context = ctx_.object_store->NewContext({.timeout = kCallTimeout, .caller = ctx_.caller});
+      auto context =
+          ctx_.object_store->NewContext({.timeout = kCallTimeout, .caller = ctx_.caller});
       ov1::PutObjectResponse response;
       auto writer = objects_.PutObject(context.get(), &response);
       ov1::PutObjectRequest header;
@@ -314,8 +320,8 @@ void AttemptWatcher::Stopper(absl::Duration grace) {
     *request.mutable_grace_period() = rpc::ToDuration(grace);
     sv1::StopContainerResponse response;
     auto context = Context(*ctx_.scheduler, ctx_.caller, grace + kCallTimeout);
-    absl::Status status = rpc::FromGrpcStatus(scheduler_->StopContainer(context.get(), request,
-                                                                        &response));
+    absl::Status status =
+        rpc::FromGrpcStatus(scheduler_->StopContainer(context.get(), request, &response));
     if (status.ok() || absl::IsNotFound(status) || !Transient(status)) {
       if (!status.ok()) {
         spdlog::warn("stopping container {}: {}", name_, status);
@@ -661,10 +667,10 @@ void AttemptWatcher::Monitor() {
                        .oom_killed = final_status.oom_killed(),
                        .detail = final_status.error()};
   if (final_status.state() == sv1::CONTAINER_STATE_DEAD) {
-    result = {.end = AttemptEnd::kInfrastructure,
-              .cause = InfrastructureCause::kNodeLost,
-              .detail = fmt::format("the engine lost container {}: {}", name_,
-                                    final_status.error())};
+    result = {
+        .end = AttemptEnd::kInfrastructure,
+        .cause = InfrastructureCause::kNodeLost,
+        .detail = fmt::format("the engine lost container {}: {}", name_, final_status.error())};
   }
   Ended(std::move(result), std::move(last_chunk));
   // Once the actor recorded the end, the container is not needed any more (until then a next

@@ -40,9 +40,9 @@ config::Schema Config::MakeSchema() {
                                 "safety net (also at start and when Redis was flushed).",
                  .default_value = "1m",
                  .min = absl::Seconds(1)})
-      .Int("workers", &o.workers,
-           {.description = "Threads that process runs.", .default_value = "8", .min = 1,
-            .max = 256})
+      .Int(
+          "workers", &o.workers,
+          {.description = "Threads that process runs.", .default_value = "8", .min = 1, .max = 256})
       .Int("max_held_runs", &o.max_held_runs,
            {.description = "Most runs this replica works on at once.",
             .default_value = "2000",

@@ -17,7 +17,8 @@ class GrpcResolver final : public Resolver {
 
   absl::StatusOr<std::vector<std::string>> ResolveSecrets(
       const RunRecord& run, const std::vector<pipeline::Interpolation>& secrets) override;
-  absl::StatusOr<std::string> ReadObject(const RunRecord& run, const pipeline::Interpolation& object,
+  absl::StatusOr<std::string> ReadObject(const RunRecord& run,
+                                         const pipeline::Interpolation& object,
                                          size_t max_bytes) override;
 
  private:

@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
   }
   const std::string caller = "run-queue:" + config.common.replica_id;
   auto client = [&](const std::string& target) {
-    return gofer::rpc::Client({.target = target,
-                               .internal_credential = config.common.internal_credential});
+    return gofer::rpc::Client(
+        {.target = target, .internal_credential = config.common.internal_credential});
   };
   gofer::rpc::Client scheduler = client(config.scheduler_address);
   gofer::rpc::Client objects = client(config.object_store_address);
@@ -103,7 +103,8 @@ int main(int argc, char** argv) {
            [&](const std::string& ns, const std::string& pl, int64_t up_to) {
              return DeleteRunObjects(objects, caller, ns, pl, up_to);
            },
-       .revoke_run_tokens = [&](const rq::RunKey& run) { return RevokeRunTokens(gateway, caller, run); }});
+       .revoke_run_tokens =
+           [&](const rq::RunKey& run) { return RevokeRunTokens(gateway, caller, run); }});
   gofer::rpc::Runtime runtime(gofer::app::RuntimeOptionsFrom(config.common));
   rq::RunQueueService service({.runtime = &runtime,
                                .store = &store,

@@ -188,8 +188,7 @@ void Orchestrator::PollLoop() {
     if (capacity <= 0) {
       continue;
     }
-    auto claims =
-        deps_.queue->Claim(replica_id_, config_.lease_ttl, now, std::min(capacity, 200));
+    auto claims = deps_.queue->Claim(replica_id_, config_.lease_ttl, now, std::min(capacity, 200));
     if (!claims.ok()) {
       spdlog::warn("polling the ready queue: {}", claims.status());
       continue;
@@ -252,10 +251,10 @@ void Orchestrator::TimerLoop() {
         mu_.Lock();
       }
     }
-    const absl::Duration wait =
-        timers_.empty() ? absl::Milliseconds(200)
-                        : std::clamp(timers_.begin()->first - deps_.clock->Now(),
-                                     absl::Milliseconds(1), absl::Milliseconds(200));
+    const absl::Duration wait = timers_.empty()
+                                    ? absl::Milliseconds(200)
+                                    : std::clamp(timers_.begin()->first - deps_.clock->Now(),
+                                                 absl::Milliseconds(1), absl::Milliseconds(200));
     mu_.AwaitWithTimeout(absl::Condition(&stopping_), wait);
   }
 }
@@ -376,8 +375,8 @@ void Orchestrator::Finish(Actor& actor, const RunRecord& run) {
   auto expired = deps_.store->ExpireOldRuns(run.key.namespace_id, run.key.pipeline_id,
                                             static_cast<int>(config_.runs_kept));
   if (expired.ok() && !expired->empty() && deps_.delete_run_objects) {
-    if (absl::Status s = deps_.delete_run_objects(run.key.namespace_id, run.key.pipeline_id,
-                                                  expired->back());
+    if (absl::Status s =
+            deps_.delete_run_objects(run.key.namespace_id, run.key.pipeline_id, expired->back());
         !s.ok()) {
       spdlog::warn("deleting objects of expired runs of {}/{}: {}", run.key.namespace_id,
                    run.key.pipeline_id, s);
@@ -399,8 +398,8 @@ void Orchestrator::Step(Actor& actor) {
     return;
   }
   if (actor.epoch == 0) {
-    auto acquired = deps_.store->Acquire(actor.key, replica_id_,
-                                         fmt::format("run-queue:{}", replica_id_));
+    auto acquired =
+        deps_.store->Acquire(actor.key, replica_id_, fmt::format("run-queue:{}", replica_id_));
     if (absl::IsNotFound(acquired.status())) {
       (void)deps_.queue->Remove(actor.member);
       Drop(actor, true);
@@ -469,9 +468,8 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     auto plan = FromConfig(run.config);
     if (!plan.ok()) {
       const RunOutcome outcome = InvalidSnapshotOutcome(plan.status());
-      GOFER_RETURN_IF_ERROR(store.Fenced(run.key, actor.epoch, who, [&](FencedWrites& w) {
-        w.CompleteRun(outcome, now);
-      }));
+      GOFER_RETURN_IF_ERROR(store.Fenced(run.key, actor.epoch, who,
+                                         [&](FencedWrites& w) { w.CompleteRun(outcome, now); }));
       return true;
     }
     actor.plan = *std::move(plan);
@@ -490,10 +488,9 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       }));
       return true;
     }
-    GOFER_ASSIGN_OR_RETURN(
-        Admission admission,
-        store.Admit(run.key, actor.epoch, who, run.config.parallelism(),
-                    static_cast<int>(config_.global_running_limit), now));
+    GOFER_ASSIGN_OR_RETURN(Admission admission,
+                           store.Admit(run.key, actor.epoch, who, run.config.parallelism(),
+                                       static_cast<int>(config_.global_running_limit), now));
     if (admission.admitted) {
       return true;
     }
@@ -514,8 +511,7 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
   std::vector<std::function<void(FencedWrites&)>> writes;
   for (AttemptReport& report : inbox) {
     TaskRecord* task = FindTask(tasks, report.task_id);
-    if (task == nullptr || task->exec.attempt != report.attempt ||
-        !IsActive(task->exec.state)) {
+    if (task == nullptr || task->exec.attempt != report.attempt || !IsActive(task->exec.state)) {
       // Stale: already recorded (by us or an earlier holder).
       if (report.kind == AttemptReport::Kind::kEnded) {
         stale.push_back(report.task_id);
@@ -552,29 +548,28 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     }
     const PlannedTask* planned = plan.Find(task->task_id);
     const RetryDecision decision = DecideRetry(
-        result, report.attempt, planned ? planned->retry : RetryPolicy{}, backoff_,
-        *deps_.random);
+        result, report.attempt, planned ? planned->retry : RetryPolicy{}, backoff_, *deps_.random);
     AttemptOutcome outcome;
-    outcome.attempt = {.task_id = task->task_id,
-                       .attempt = report.attempt,
-                       .status = decision.status,
-                       .reason = decision.reason,
-                       .exit_code = report.result.exit_code,
-                       .node = task->node.empty() ? report.node : task->node,
-                       .image_digest =
-                           task->image_digest.empty() ? report.image_digest : task->image_digest,
-                       .phases = report.phases};
+    outcome.attempt = {
+        .task_id = task->task_id,
+        .attempt = report.attempt,
+        .status = decision.status,
+        .reason = decision.reason,
+        .exit_code = report.result.exit_code,
+        .node = task->node.empty() ? report.node : task->node,
+        .image_digest = task->image_digest.empty() ? report.image_digest : task->image_digest,
+        .phases = report.phases};
     outcome.attempt.phases.queued = task->phases.queued;
     outcome.attempt.phases.leased = task->phases.leased;
     outcome.retry = decision.retry;
     outcome.not_before = now + decision.delay;
-    writes.push_back([task_id = task->task_id, outcome, chunk = report.last_chunk](
-                         FencedWrites& w) {
-      if (chunk) {
-        w.AddLogChunk(task_id, *chunk);  // indexed before the end is recorded
-      }
-      w.FinishAttempt(task_id, outcome);
-    });
+    writes.push_back(
+        [task_id = task->task_id, outcome, chunk = report.last_chunk](FencedWrites& w) {
+          if (chunk) {
+            w.AddLogChunk(task_id, *chunk);  // indexed before the end is recorded
+          }
+          w.FinishAttempt(task_id, outcome);
+        });
     recorded.push_back(task->task_id);
     // The same change in memory, so the decisions below see it (one transaction for both).
     if (decision.retry) {
@@ -602,8 +597,8 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
   // Cancellations: of the run (requested, or the run timeout), and of single tasks.
   TaskExecutions execs = Executions(tasks);
   std::optional<StatusReason> cancellation = run.cancellation;
-  absl::Duration grace = run.cancel_grace > absl::ZeroDuration() ? run.cancel_grace
-                                                                 : config_.default_grace;
+  absl::Duration grace =
+      run.cancel_grace > absl::ZeroDuration() ? run.cancel_grace : config_.default_grace;
   const TimeoutCheck timeouts =
       FindTimeouts(plan, run.state, run.started, execs, config_.max_duration, now);
   bool record_cancellation = false;
@@ -615,7 +610,8 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
   CancellationPlan stops;
   std::vector<std::string> cleared;
   if (cancellation) {
-    GOFER_ASSIGN_OR_RETURN(stops, PlanRunCancellation(plan, run.state, execs, *cancellation, grace));
+    GOFER_ASSIGN_OR_RETURN(stops,
+                           PlanRunCancellation(plan, run.state, execs, *cancellation, grace));
   }
   for (const TaskRecord& t : tasks) {
     if (!t.cancel_requested) {
@@ -625,12 +621,10 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
     if (t.exec.state == TaskState::kComplete || t.exec.stop_reason) {
       continue;
     }
-    const StatusReason reason{ReasonKind::kCancelled,
-                              fmt::format("cancelled by {}", t.cancel_by)};
-    auto plan_task = PlanTaskCancellation(plan, run.state, execs, t.task_id, reason,
-                                          t.cancel_grace > absl::ZeroDuration()
-                                              ? t.cancel_grace
-                                              : config_.default_grace);
+    const StatusReason reason{ReasonKind::kCancelled, fmt::format("cancelled by {}", t.cancel_by)};
+    auto plan_task = PlanTaskCancellation(
+        plan, run.state, execs, t.task_id, reason,
+        t.cancel_grace > absl::ZeroDuration() ? t.cancel_grace : config_.default_grace);
     if (!plan_task.ok()) {
       continue;  // complete meanwhile
     }
@@ -674,9 +668,10 @@ absl::StatusOr<bool> Orchestrator::Decide(Actor& actor, const RunRecord& run,
       dispatch.emplace_back(t.task_id, t.exec.attempt);
     }
   }
-  const bool any = !writes.empty() || record_cancellation || !stops.to_cancel.empty() || !stops.to_stop.empty() ||
-                   !cleared.empty() || !timed_out.empty() || !evaluation.NoTaskDecisions() ||
-                   evaluation.run_outcome.has_value() || !dispatch.empty();
+  const bool any = !writes.empty() || record_cancellation || !stops.to_cancel.empty() ||
+                   !stops.to_stop.empty() || !cleared.empty() || !timed_out.empty() ||
+                   !evaluation.NoTaskDecisions() || evaluation.run_outcome.has_value() ||
+                   !dispatch.empty();
   if (!any) {
     if (next_wake) {
       WakeAt(run.key, *next_wake);
@@ -758,9 +753,11 @@ void Orchestrator::StartWatchers(Actor& actor, const RunRecord& run,
                      .state = t.exec.state,
                      .phases = t.phases};
       // An attempt this actor dispatched has no stored log yet; one taken over may have.
-      const bool fresh = actor.dispatched.count(fmt::format("{}/{}", t.task_id, t.exec.attempt)) > 0;
-      auto chunks = fresh ? absl::StatusOr<std::vector<LogChunkRecord>>(std::vector<LogChunkRecord>{})
-                          : deps_.store->ListLogChunks(run.key, t.task_id, t.exec.attempt, 0);
+      const bool fresh =
+          actor.dispatched.count(fmt::format("{}/{}", t.task_id, t.exec.attempt)) > 0;
+      auto chunks = fresh
+                        ? absl::StatusOr<std::vector<LogChunkRecord>>(std::vector<LogChunkRecord>{})
+                        : deps_.store->ListLogChunks(run.key, t.task_id, t.exec.attempt, 0);
       if (chunks.ok() && !chunks->empty()) {
         spec.log_offset = chunks->back().end_offset;
         spec.next_line = chunks->back().first_line + chunks->back().line_count;
@@ -775,18 +772,18 @@ void Orchestrator::StartWatchers(Actor& actor, const RunRecord& run,
         }
         weak = found->second;
       }
-      auto watcher = std::make_unique<AttemptWatcher>(
-          deps_.watcher, std::move(spec), [this, weak](AttemptReport report) {
-            auto held = weak.lock();
-            if (!held) {
-              return;
-            }
-            {
-              absl::MutexLock lock(&held->mu);
-              held->inbox.push_back(std::move(report));
-            }
-            Wake(held);
-          });
+      auto watcher = std::make_unique<AttemptWatcher>(deps_.watcher, std::move(spec),
+                                                      [this, weak](AttemptReport report) {
+                                                        auto held = weak.lock();
+                                                        if (!held) {
+                                                          return;
+                                                        }
+                                                        {
+                                                          absl::MutexLock lock(&held->mu);
+                                                          held->inbox.push_back(std::move(report));
+                                                        }
+                                                        Wake(held);
+                                                      });
       it = actor.watchers.emplace(t.task_id, std::move(watcher)).first;
     }
     if (t.exec.stop_reason) {

@@ -185,8 +185,8 @@ void ToProto(const RunRecord& run, v1::Run* out) {
   out->set_lease_epoch(run.lease_epoch);
 }
 
-void ToProto(const TaskRecord& task, const std::vector<AttemptRecord>& attempts,
-             const RunKey& key, v1::TaskExecution* out) {
+void ToProto(const TaskRecord& task, const std::vector<AttemptRecord>& attempts, const RunKey& key,
+             v1::TaskExecution* out) {
   out->set_namespace_id(key.namespace_id);
   out->set_pipeline_id(key.pipeline_id);
   out->set_run_id(key.run_id);
@@ -279,9 +279,9 @@ grpc::ServerUnaryReactor* RunQueueService::GetRun(grpc::CallbackServerContext* c
   return rpc::Unary(context, *deps_.runtime, [=, this]() -> absl::Status {
     GOFER_RETURN_IF_ERROR(
         CheckRunRef(request->namespace_id(), request->pipeline_id(), request->run_id()));
-    GOFER_ASSIGN_OR_RETURN(RunRecord run, deps_.store->GetRun({request->namespace_id(),
-                                                                request->pipeline_id(),
-                                                                request->run_id()}));
+    GOFER_ASSIGN_OR_RETURN(
+        RunRecord run,
+        deps_.store->GetRun({request->namespace_id(), request->pipeline_id(), request->run_id()}));
     ToProto(run, response);
     return absl::OkStatus();
   });
@@ -298,12 +298,11 @@ grpc::ServerUnaryReactor* RunQueueService::ListRuns(grpc::CallbackServerContext*
       v.Add("state", "unknown run state");
     }
     GOFER_RETURN_IF_ERROR(v.ToStatus());
-    const std::string fingerprint = fmt::format("{}/{}/{}", request->namespace_id(),
-                                                request->pipeline_id(),
-                                                static_cast<int>(request->state()));
-    GOFER_ASSIGN_OR_RETURN(
-        PageRequest page,
-        ParsePageRequest(request->page_size(), request->page_token(), fingerprint));
+    const std::string fingerprint =
+        fmt::format("{}/{}/{}", request->namespace_id(), request->pipeline_id(),
+                    static_cast<int>(request->state()));
+    GOFER_ASSIGN_OR_RETURN(PageRequest page, ParsePageRequest(request->page_size(),
+                                                              request->page_token(), fingerprint));
     int64_t before = 0;
     if (!page.after.empty() && !absl::SimpleAtoi(page.after, &before)) {
       return InvalidArgumentError({{"page_token", "is not a token of this list"}});
@@ -353,9 +352,9 @@ grpc::ServerUnaryReactor* RunQueueService::CancelRun(grpc::CallbackServerContext
     GOFER_ASSIGN_OR_RETURN(absl::Duration grace,
                            Grace(request->grace_period(), deps_.default_grace, "grace_period"));
     const std::string caller = Caller(*context);
-    const StatusReason reason{
-        ReasonKind::kCancelled,
-        request->reason().empty() ? fmt::format("cancelled by {}", caller)
+    const StatusReason reason{ReasonKind::kCancelled,
+                              request->reason().empty()
+                                  ? fmt::format("cancelled by {}", caller)
                                   : fmt::format("cancelled by {}: {}", caller, request->reason())};
     const RunKey key{request->namespace_id(), request->pipeline_id(), request->run_id()};
     GOFER_ASSIGN_OR_RETURN(RunRecord run,
@@ -366,9 +365,9 @@ grpc::ServerUnaryReactor* RunQueueService::CancelRun(grpc::CallbackServerContext
   });
 }
 
-grpc::ServerUnaryReactor* RunQueueService::CancelAllRuns(
-    grpc::CallbackServerContext* context, const v1::CancelAllRunsRequest* request,
-    v1::CancelAllRunsResponse* response) {
+grpc::ServerUnaryReactor* RunQueueService::CancelAllRuns(grpc::CallbackServerContext* context,
+                                                         const v1::CancelAllRunsRequest* request,
+                                                         v1::CancelAllRunsResponse* response) {
   return rpc::Unary(context, *deps_.runtime, [=, this]() -> absl::Status {
     Violations v;
     v.CheckIdentifier("namespace_id", request->namespace_id());
@@ -380,14 +379,14 @@ grpc::ServerUnaryReactor* RunQueueService::CancelAllRuns(
     GOFER_ASSIGN_OR_RETURN(absl::Duration grace,
                            Grace(request->grace_period(), deps_.default_grace, "grace_period"));
     const std::string caller = Caller(*context);
-    const StatusReason reason{
-        ReasonKind::kCancelled,
-        request->reason().empty() ? fmt::format("cancelled by {}", caller)
+    const StatusReason reason{ReasonKind::kCancelled,
+                              request->reason().empty()
+                                  ? fmt::format("cancelled by {}", caller)
                                   : fmt::format("cancelled by {}: {}", caller, request->reason())};
-    GOFER_ASSIGN_OR_RETURN(std::vector<int64_t> ids,
-                           deps_.store->RequestCancelAll(request->namespace_id(),
-                                                         request->pipeline_id(), reason, grace,
-                                                         caller));
+    GOFER_ASSIGN_OR_RETURN(
+        std::vector<int64_t> ids,
+        deps_.store->RequestCancelAll(request->namespace_id(), request->pipeline_id(), reason,
+                                      grace, caller));
     for (int64_t id : ids) {
       deps_.orchestrator->Nudge({request->namespace_id(), request->pipeline_id(), id});
       response->add_run_ids(id);
@@ -406,9 +405,9 @@ grpc::ServerUnaryReactor* RunQueueService::RetryRun(grpc::CallbackServerContext*
     GOFER_ASSIGN_OR_RETURN(auto loaded, deps_.store->LoadRun(key));
     const RunRecord& original = loaded.first;
     if (original.state != RunState::kComplete) {
-      return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
-                               "run {} is {}; only a finished run can be retried", key.run_id,
-                               RunStateName(original.state))),
+      return WithErrorInfo(absl::FailedPreconditionError(
+                               fmt::format("run {} is {}; only a finished run can be retried",
+                                           key.run_id, RunStateName(original.state))),
                            ErrorReason::kFailedPrecondition);
     }
     GOFER_ASSIGN_OR_RETURN(RunPlan plan, FromConfig(original.config));
@@ -420,8 +419,8 @@ grpc::ServerUnaryReactor* RunQueueService::RetryRun(grpc::CallbackServerContext*
     }
     GOFER_ASSIGN_OR_RETURN(
         std::vector<RetryRunTask> planned,
-        PlanRetryRun(plan, finished, request->failed_only() ? RetryMode::kFailedOnly
-                                                            : RetryMode::kAll));
+        PlanRetryRun(plan, finished,
+                     request->failed_only() ? RetryMode::kFailedOnly : RetryMode::kAll));
     const std::string caller = Caller(*context);
     NewRun run{.key = {key.namespace_id, key.pipeline_id, 0},
                .config_version = original.config_version,
@@ -462,8 +461,7 @@ grpc::ServerUnaryReactor* RunQueueService::ListTaskExecutions(
         CheckRunRef(request->namespace_id(), request->pipeline_id(), request->run_id()));
     const RunKey key{request->namespace_id(), request->pipeline_id(), request->run_id()};
     GOFER_ASSIGN_OR_RETURN(auto loaded, deps_.store->LoadRun(key));
-    GOFER_ASSIGN_OR_RETURN(std::vector<AttemptRecord> attempts,
-                           deps_.store->ListAttempts(key, ""));
+    GOFER_ASSIGN_OR_RETURN(std::vector<AttemptRecord> attempts, deps_.store->ListAttempts(key, ""));
     for (const TaskRecord& t : loaded.second) {
       ToProto(t, attempts, key, response->add_task_executions());
     }
@@ -540,11 +538,10 @@ grpc::ServerUnaryReactor* RunQueueService::DeleteTaskLogs(
                             {"run", std::to_string(key.run_id)}});
     }
     if (task->exec.state != TaskState::kComplete) {
-      return WithErrorInfo(
-          absl::FailedPreconditionError(fmt::format(
-              "task '{}' is still {}; logs can be deleted once it finished", task->task_id,
-              TaskStateName(task->exec.state))),
-          ErrorReason::kFailedPrecondition);
+      return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
+                               "task '{}' is still {}; logs can be deleted once it finished",
+                               task->task_id, TaskStateName(task->exec.state))),
+                           ErrorReason::kFailedPrecondition);
     }
     GOFER_ASSIGN_OR_RETURN(std::vector<std::string> keys,
                            deps_.store->DeleteLogChunks(key, task->task_id, Caller(*context)));
@@ -651,10 +648,9 @@ class TaskLogsReactor final : public grpc::ServerWriteReactor<v1::TaskLogsRespon
     GOFER_ASSIGN_OR_RETURN(auto loaded, store_.LoadRun(key_));
     // A task a retry reused did not run in this run: its logs are those of the run it repeats.
     for (int hops = 0; hops < 100 && loaded.first.retry_of != 0; ++hops) {
-      const auto reused = std::find_if(loaded.second.begin(), loaded.second.end(),
-                                       [&](const TaskRecord& t) {
-                                         return t.task_id == request_.task_id() && t.reused;
-                                       });
+      const auto reused = std::find_if(
+          loaded.second.begin(), loaded.second.end(),
+          [&](const TaskRecord& t) { return t.task_id == request_.task_id() && t.reused; });
       if (reused == loaded.second.end()) {
         break;
       }
@@ -684,18 +680,17 @@ class TaskLogsReactor final : public grpc::ServerWriteReactor<v1::TaskLogsRespon
     if (attempt_ == 0) {
       attempt_ = request_.attempt() == 0 ? task->exec.attempt : request_.attempt();
       if (attempt_ > task->exec.attempt) {
-        return WithErrorInfo(absl::OutOfRangeError(fmt::format(
-                                 "task '{}' has no attempt {} (it is at attempt {})",
-                                 task->task_id, attempt_, task->exec.attempt)),
-                             ErrorReason::kInvalidField);
+        return WithErrorInfo(
+            absl::OutOfRangeError(fmt::format("task '{}' has no attempt {} (it is at attempt {})",
+                                              task->task_id, attempt_, task->exec.attempt)),
+            ErrorReason::kInvalidField);
       }
     }
     // An attempt's chunks are all indexed before its end is recorded (attempt_watcher.h).
     const bool over = task->exec.state == TaskState::kComplete || task->exec.attempt > attempt_ ||
                       loaded.first.state == RunState::kComplete;
-    GOFER_ASSIGN_OR_RETURN(
-        std::vector<LogChunkRecord> chunks,
-        store_.ListLogChunks(key_, request_.task_id(), attempt_, next_line_));
+    GOFER_ASSIGN_OR_RETURN(std::vector<LogChunkRecord> chunks,
+                           store_.ListLogChunks(key_, request_.task_id(), attempt_, next_line_));
     over_ = over;
     if (chunks.empty()) {
       return absl::OkStatus();
@@ -748,8 +743,8 @@ class TaskLogsReactor final : public grpc::ServerWriteReactor<v1::TaskLogsRespon
 
 grpc::ServerWriteReactor<v1::TaskLogsResponse>* RunQueueService::TaskLogs(
     grpc::CallbackServerContext* context, const v1::TaskLogsRequest* request) {
-  return new TaskLogsReactor(context, *deps_.runtime, *deps_.store, *deps_.object_store,
-                             *objects_, *request);
+  return new TaskLogsReactor(context, *deps_.runtime, *deps_.store, *deps_.object_store, *objects_,
+                             *request);
 }
 
 }  // namespace gofer::run_queue

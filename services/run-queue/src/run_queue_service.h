@@ -17,8 +17,8 @@ namespace gofer::run_queue {
 
 // Domain → public messages.
 void ToProto(const RunRecord& run, gofer::v1::Run* out);
-void ToProto(const TaskRecord& task, const std::vector<AttemptRecord>& attempts,
-             const RunKey& key, gofer::v1::TaskExecution* out);
+void ToProto(const TaskRecord& task, const std::vector<AttemptRecord>& attempts, const RunKey& key,
+             gofer::v1::TaskExecution* out);
 
 class RunQueueService final : public runqueue::v1::RunQueue::CallbackService {
  public:

@@ -46,8 +46,8 @@ absl::StatusOr<RunState> ParseRunState(std::string_view name) {
 }
 
 absl::StatusOr<RunStatus> ParseRunStatus(std::string_view name) {
-  static constexpr RunStatus kAll[] = {RunStatus::kNone, RunStatus::kSuccessful,
-                                       RunStatus::kFailed, RunStatus::kCancelled};
+  static constexpr RunStatus kAll[] = {RunStatus::kNone, RunStatus::kSuccessful, RunStatus::kFailed,
+                                       RunStatus::kCancelled};
   return ParseName("run status", name, kAll, &RunStatusName);
 }
 

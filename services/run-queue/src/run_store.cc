@@ -16,24 +16,14 @@
 #include "gofer/common/status_macros.h"
 #include "gofer/pg/pool.h"
 #include "gofer/pg/transaction.h"
+#include "run_store_fenced.h"
+#include "run_store_sql.h"
 
 namespace gofer::run_queue {
 namespace {
 
 using json = nlohmann::json;
-
-// Times travel as microseconds since the epoch; -1 is NULL.
-constexpr char kTs[] = "to_timestamp(NULLIF({}::bigint, -1)::double precision / 1e6)";
-
-std::string Ts(int param) { return fmt::format(kTs, fmt::format("${}", param)); }
-
-std::string Us(std::string_view column) {
-  return fmt::format("(extract(epoch FROM {}) * 1000000)::bigint", column);
-}
-
-int64_t ToUs(absl::Time t) { return absl::ToUnixMicros(t); }
-int64_t ToUs(const std::optional<absl::Time>& t) { return t ? absl::ToUnixMicros(*t) : -1; }
-int64_t ToMs(absl::Duration d) { return absl::ToInt64Milliseconds(d); }
+using namespace store_sql;  // NOLINT: the store's SQL helpers
 
 std::optional<absl::Time> OptTime(const pqxx::field& f) {
   if (f.is_null()) {
@@ -64,7 +54,8 @@ StatusReason Reason(const pqxx::field& kind, const pqxx::field& description) {
 std::string VariablesJson(const std::vector<gofer::v1::Variable>& variables) {
   json out = json::array();
   for (const auto& v : variables) {
-    out.push_back({{"key", v.key()}, {"value", v.value()}, {"source", static_cast<int>(v.source())}});
+    out.push_back(
+        {{"key", v.key()}, {"value", v.value()}, {"source", static_cast<int>(v.source())}});
   }
   return out.dump();
 }
@@ -109,7 +100,8 @@ RunRecord RunFromRow(const pqxx::row& r) {
   run.key = {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>()};
   run.config_version = r[3].as<int64_t>();
   if (!run.config.ParseFromString(pqxx::binarystring(r[4]).str())) {
-    throw std::runtime_error(fmt::format("run {}: stored config does not parse", run.key.ToString()));
+    throw std::runtime_error(
+        fmt::format("run {}: stored config does not parse", run.key.ToString()));
   }
   run.variables = ParseVariables(r[5].as<std::string>());
   run.initiator = ParseInitiator(r[6].as<std::string>());
@@ -191,18 +183,6 @@ AttemptRecord AttemptFromRow(const pqxx::row& r) {
   return a;
 }
 
-absl::Status RunNotFound(const RunKey& key) {
-  return NotFoundError("run", std::to_string(key.run_id),
-                       {{"namespace", key.namespace_id}, {"pipeline", key.pipeline_id}});
-}
-
-absl::Status LeaseLost(const RunKey& key, int64_t epoch) {
-  return WithErrorInfo(
-      absl::AbortedError(fmt::format("lease of run {} lost: epoch {} is no longer current",
-                                     key.ToString(), epoch)),
-      ErrorReason::kConflict, {{"lease", kLeaseLostReason}, {"run", key.ToString()}});
-}
-
 void AppendEvent(pqxx::work& tx, const events::Outbox& outbox, const char* kind, const RunKey& key,
                  const std::string& task_id, const std::string& actor, json details) {
   outbox.Append(tx, {.kind = kind,
@@ -212,244 +192,6 @@ void AppendEvent(pqxx::work& tx, const events::Outbox& outbox, const char* kind,
                      .task_id = task_id,
                      .actor = actor,
                      .details = details.dump()});
-}
-
-json ReasonDetails(const StatusReason& reason) {
-  json out = json::object();
-  if (reason.kind != ReasonKind::kNone) {
-    out["reason"] = ReasonKindName(reason.kind);
-  }
-  if (!reason.description.empty()) {
-    out["description"] = reason.description;
-  }
-  return out;
-}
-
-constexpr char kRunWhere[] = "namespace_id = $1 AND pipeline_id = $2 AND run_id = $3";
-
-class FencedWritesImpl final : public FencedWrites {
- public:
-  FencedWritesImpl(pqxx::work& tx, const events::Outbox& outbox, const RunKey& key, int64_t epoch,
-                   std::string actor)
-      : tx_(tx), outbox_(outbox), key_(key), epoch_(epoch), actor_(std::move(actor)) {}
-
-  void Admit(absl::Time now) override {
-    tx_.exec_params(fmt::format("UPDATE runs SET state = 'running', waiting_reason = '', "
-                                "started = {} WHERE {}",
-                                Ts(4), kRunWhere),
-                    key_.namespace_id, key_.pipeline_id, key_.run_id, ToUs(now));
-    Event("run.started", "", json::object());
-  }
-
-  void SetWaitingReason(const std::string& reason) override {
-    const pqxx::result r = tx_.exec_params(
-        fmt::format("UPDATE runs SET waiting_reason = $4 WHERE {} AND waiting_reason <> $4",
-                    kRunWhere),
-        key_.namespace_id, key_.pipeline_id, key_.run_id, reason);
-    if (r.affected_rows() > 0) {
-      Event("run.waiting", "", {{"waiting_reason", reason}});
-    }
-  }
-
-  void CompleteRun(const RunOutcome& outcome, absl::Time now) override {
-    tx_.exec_params(
-        fmt::format("UPDATE runs SET state = 'complete', status = $4, reason_kind = $5, "
-                    "reason_description = $6, waiting_reason = '', ended = {}, lease_holder = '' "
-                    "WHERE {}",
-                    Ts(7), kRunWhere),
-        key_.namespace_id, key_.pipeline_id, key_.run_id,
-        std::string(RunStatusName(outcome.status)), std::string(ReasonKindName(outcome.reason.kind)),
-        outcome.reason.description, ToUs(now));
-    json details = ReasonDetails(outcome.reason);
-    details["status"] = RunStatusName(outcome.status);
-    Event("run.completed", "", details);
-  }
-
-  void RecordCancellation(const StatusReason& reason, absl::Duration grace) override {
-    tx_.exec_params(fmt::format("UPDATE runs SET cancel_kind = $4, cancel_description = $5, "
-                                "cancel_grace_ms = $6 WHERE {} AND cancel_kind IS NULL",
-                                kRunWhere),
-                    key_.namespace_id, key_.pipeline_id, key_.run_id,
-                    std::string(ReasonKindName(reason.kind)), reason.description, ToMs(grace));
-    Event("run.cancelling", "", ReasonDetails(reason));
-  }
-
-  void TaskWaiting(const std::string& task_id, absl::Time now) override {
-    UpdateTask(task_id, fmt::format("state = 'waiting', queued = {}", Ts(5)), ToUs(now));
-    Event("task.waiting", task_id, json::object());
-  }
-
-  void CompleteTask(const TaskCompletion& c, absl::Time now) override {
-    tx_.exec_params(
-        fmt::format("UPDATE task_executions SET state = 'complete', status = $5, "
-                    "reason_kind = $6, reason_description = $7, cancel_requested = false, "
-                    "exited = CASE WHEN state IN ('starting', 'running') THEN {} ELSE exited END "
-                    "WHERE {} AND task_id = $4",
-                    Ts(8), kRunWhere),
-        key_.namespace_id, key_.pipeline_id, key_.run_id, c.task_id,
-        std::string(TaskStatusName(c.status)), std::string(ReasonKindName(c.reason.kind)),
-        c.reason.description, ToUs(now));
-    json details = ReasonDetails(c.reason);
-    details["status"] = TaskStatusName(c.status);
-    Event("task.completed", c.task_id, details);
-  }
-
-  void TaskStarting(const std::string& task_id, int attempt, absl::Time now,
-                    bool from_pending) override {
-    if (from_pending) {
-      Event("task.waiting", task_id, json::object());
-    }
-    UpdateTask(task_id,
-               fmt::format("state = 'starting', attempt = $6, leased = {0}, not_before = NULL, "
-                           "queued = CASE WHEN $7::boolean THEN {0} ELSE queued END, "
-                           "container_created = NULL, image_pulled = NULL, started = NULL, "
-                           "exited = NULL, logs_flushed = NULL, exit_code = NULL, node = '', "
-                           "image_digest = '', scheduler_id = '', stop_kind = NULL, "
-                           "stop_description = '', stop_grace_ms = 0",
-                           Ts(5)),
-               ToUs(now), attempt, from_pending);
-    Event("task.starting", task_id, {{"attempt", attempt}});
-  }
-
-  void TaskRunning(const std::string& task_id, int attempt, const std::string& scheduler_id,
-                   const std::string& node, const std::string& image_digest,
-                   const PhaseTimes& phases) override {
-    UpdateTask(task_id,
-               fmt::format("state = 'running', scheduler_id = $5, node = $6, image_digest = $7, "
-                           "container_created = {}, image_pulled = {}, started = {}",
-                           Ts(8), Ts(9), Ts(10)),
-               scheduler_id, node, image_digest, ToUs(phases.container_created),
-               ToUs(phases.image_pulled), ToUs(phases.started));
-    Event("task.running", task_id,
-          {{"attempt", attempt}, {"node", node}, {"image_digest", image_digest}});
-  }
-
-  void TaskStopRequested(const std::string& task_id, const StatusReason& reason,
-                         absl::Duration grace) override {
-    UpdateTask(task_id, "stop_kind = $5, stop_description = $6, stop_grace_ms = $7",
-               std::string(ReasonKindName(reason.kind)), reason.description, ToMs(grace));
-    json details = ReasonDetails(reason);
-    details["grace_ms"] = ToMs(grace);
-    Event("task.stopping", task_id, details);
-  }
-
-  void ClearTaskCancelRequest(const std::string& task_id) override {
-    UpdateTask(task_id, "cancel_requested = false");
-  }
-
-  void FinishAttempt(const std::string& task_id, const AttemptOutcome& outcome) override {
-    const AttemptRecord& a = outcome.attempt;
-    const PhaseTimes& p = a.phases;
-    tx_.exec_params(
-        fmt::format("INSERT INTO task_attempts (namespace_id, pipeline_id, run_id, task_id, "
-                    "attempt, status, reason_kind, reason_description, exit_code, node, "
-                    "image_digest, queued, leased, container_created, image_pulled, started, "
-                    "exited, logs_flushed) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, "
-                    "NULLIF($9::integer, -1000000), $10, $11, {}, {}, {}, {}, {}, {}, {}) "
-                    "ON CONFLICT DO NOTHING",
-                    Ts(12), Ts(13), Ts(14), Ts(15), Ts(16), Ts(17), Ts(18)),
-        key_.namespace_id, key_.pipeline_id, key_.run_id, task_id, a.attempt,
-        std::string(TaskStatusName(a.status)), std::string(ReasonKindName(a.reason.kind)),
-        a.reason.description, a.exit_code.value_or(-1000000), a.node, a.image_digest,
-        ToUs(p.queued), ToUs(p.leased), ToUs(p.container_created), ToUs(p.image_pulled),
-        ToUs(p.started), ToUs(p.exited), ToUs(p.logs_flushed));
-    json details = ReasonDetails(a.reason);
-    details["attempt"] = a.attempt;
-    details["status"] = TaskStatusName(a.status);
-    if (a.exit_code) {
-      details["exit_code"] = *a.exit_code;
-    }
-    if (outcome.retry) {
-      UpdateTask(task_id,
-                 fmt::format("state = 'waiting', attempt = $5, not_before = {}, exit_code = "
-                             "NULLIF($7::integer, -1000000), exited = {}, logs_flushed = {}, "
-                             "reason_kind = $10, reason_description = $11",
-                             Ts(6), Ts(8), Ts(9)),
-                 a.attempt + 1, ToUs(outcome.not_before), a.exit_code.value_or(-1000000),
-                 ToUs(p.exited), ToUs(p.logs_flushed), std::string(ReasonKindName(a.reason.kind)),
-                 a.reason.description);
-      details["next_attempt"] = a.attempt + 1;
-      Event("task.retrying", task_id, details);
-      return;
-    }
-    UpdateTask(task_id,
-               fmt::format("state = 'complete', status = $5, reason_kind = $6, "
-                           "reason_description = $7, exit_code = NULLIF($8::integer, -1000000), "
-                           "exited = {}, logs_flushed = {}, cancel_requested = false",
-                           Ts(9), Ts(10)),
-               std::string(TaskStatusName(a.status)), std::string(ReasonKindName(a.reason.kind)),
-               a.reason.description, a.exit_code.value_or(-1000000), ToUs(p.exited),
-               ToUs(p.logs_flushed));
-    Event("task.completed", task_id, details);
-  }
-
-  void AddLogChunk(const std::string& task_id, const LogChunkRecord& c) override {
-    tx_.exec_params(
-        "INSERT INTO task_log_chunks (namespace_id, pipeline_id, run_id, task_id, attempt, seq, "
-        "first_line, line_count, bytes, end_offset, object_key) "
-        "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
-        key_.namespace_id, key_.pipeline_id, key_.run_id, task_id, c.attempt, c.seq, c.first_line,
-        c.line_count, c.bytes, c.end_offset, c.object_key);
-  }
-
-  void SetNextCheck(absl::Time when) override {
-    tx_.exec_params(fmt::format("UPDATE runs SET next_check_at = {} WHERE {}", Ts(4), kRunWhere),
-                    key_.namespace_id, key_.pipeline_id, key_.run_id, ToUs(when));
-  }
-
-  int64_t epoch() const override { return epoch_; }
-
- private:
-  template <typename... Args>
-  void UpdateTask(const std::string& task_id, const std::string& set, Args&&... args) {
-    const pqxx::result r = tx_.exec_params(
-        fmt::format("UPDATE task_executions SET {} WHERE {} AND task_id = $4", set, kRunWhere),
-        key_.namespace_id, key_.pipeline_id, key_.run_id, task_id, std::forward<Args>(args)...);
-    if (r.affected_rows() != 1) {
-      throw std::runtime_error(
-          fmt::format("run {} has no task execution '{}'", key_.ToString(), task_id));
-    }
-  }
-
-  void Event(const char* kind, const std::string& task_id, json details) {
-    events_.push_back({.kind = kind,
-                       .namespace_id = key_.namespace_id,
-                       .pipeline_id = key_.pipeline_id,
-                       .run_id = key_.run_id,
-                       .task_id = task_id,
-                       .actor = actor_,
-                       .details = details.dump()});
-  }
-
- public:
-  // Appends the events of every write, in order, in one statement.
-  void Flush() {
-    outbox_.AppendAll(tx_, events_);
-    events_.clear();
-  }
-
- private:
-  std::vector<events::Event> events_;
-
-  pqxx::work& tx_;
-  const events::Outbox& outbox_;
-  const RunKey& key_;
-  const int64_t epoch_;
-  const std::string actor_;
-};
-
-// Locks the run's row and checks its epoch.
-absl::Status CheckEpoch(pqxx::work& tx, const RunKey& key, int64_t epoch) {
-  const pqxx::result r = tx.exec_params(
-      fmt::format("SELECT lease_epoch FROM runs WHERE {} FOR UPDATE", kRunWhere), key.namespace_id,
-      key.pipeline_id, key.run_id);
-  if (r.empty()) {
-    return RunNotFound(key);
-  }
-  if (r[0][0].as<int64_t>() != epoch) {
-    return LeaseLost(key, epoch);
-  }
-  return absl::OkStatus();
 }
 
 }  // namespace
@@ -466,8 +208,8 @@ bool IsLeaseLost(const absl::Status& status) {
 RunStore::RunStore(pg::Pool& pool, const events::Outbox& outbox) : pool_(pool), outbox_(outbox) {}
 
 absl::StatusOr<std::pair<RunRecord, bool>> RunStore::Insert(const NewRun& run,
-                                                           const std::string& actor,
-                                                           absl::Time now) {
+                                                            const std::string& actor,
+                                                            absl::Time now) {
   using Result = std::pair<RunRecord, bool>;
   return pg::TransactValue<Result>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Result> {
     const RunKey& k = run.key;
@@ -576,8 +318,7 @@ absl::StatusOr<std::vector<TaskRecord>> RunStore::ListTasks(const RunKey& key) {
       {.read_only = true});
 }
 
-absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> RunStore::LoadRun(
-    const RunKey& key) {
+absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> RunStore::LoadRun(const RunKey& key) {
   // Two single-statement reads (two round trips, prepared), not one snapshot: only the lease
   // holder changes a run's state between steps, and a cancellation request read half-way is
   // seen whole at the next step.
@@ -588,8 +329,8 @@ absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> RunStore::LoadRun(
     static const std::string kSql = fmt::format(
         "SELECT {} FROM task_executions WHERE {} ORDER BY position", kTaskColumns, kRunWhere);
     tx.conn().prepare("runqueue_load_tasks", kSql);
-    for (const auto& row : tx.exec_prepared("runqueue_load_tasks", key.namespace_id,
-                                            key.pipeline_id, key.run_id)) {
+    for (const auto& row :
+         tx.exec_prepared("runqueue_load_tasks", key.namespace_id, key.pipeline_id, key.run_id)) {
       out.second.push_back(TaskFromRow(row));
     }
     return absl::OkStatus();
@@ -640,20 +381,19 @@ absl::StatusOr<std::vector<LogChunkRecord>> RunStore::ListLogChunks(const RunKey
 absl::StatusOr<std::vector<std::string>> RunStore::DeleteLogChunks(const RunKey& key,
                                                                    const std::string& task_id,
                                                                    const std::string& actor) {
-  return pg::TransactValue<std::vector<std::string>>(
-      pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
-        std::vector<std::string> keys;
-        for (const auto& r : tx.exec_params(
-                 fmt::format("DELETE FROM task_log_chunks WHERE {} AND task_id = $4 "
-                             "RETURNING object_key",
-                             kRunWhere),
-                 key.namespace_id, key.pipeline_id, key.run_id, task_id)) {
-          keys.push_back(r[0].as<std::string>());
-        }
-        AppendEvent(tx, outbox_, "task.logs_deleted", key, task_id, actor,
-                    {{"chunks", keys.size()}});
-        return keys;
-      });
+  return pg::TransactValue<std::vector<
+      std::string>>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<std::vector<std::string>> {
+    std::vector<std::string> keys;
+    for (const auto& r :
+         tx.exec_params(fmt::format("DELETE FROM task_log_chunks WHERE {} AND task_id = $4 "
+                                    "RETURNING object_key",
+                                    kRunWhere),
+                        key.namespace_id, key.pipeline_id, key.run_id, task_id)) {
+      keys.push_back(r[0].as<std::string>());
+    }
+    AppendEvent(tx, outbox_, "task.logs_deleted", key, task_id, actor, {{"chunks", keys.size()}});
+    return keys;
+  });
 }
 
 absl::StatusOr<RunRecord> RunStore::RequestRunCancel(const RunKey& key, const StatusReason& reason,
@@ -668,10 +408,10 @@ absl::StatusOr<RunRecord> RunStore::RequestRunCancel(const RunKey& key, const St
       return RunNotFound(key);
     }
     if (r[0][0].as<std::string>() == "complete") {
-      return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
-                               "run {} of pipeline '{}' is already complete", key.run_id,
-                               key.pipeline_id)),
-                           ErrorReason::kFailedPrecondition);
+      return WithErrorInfo(
+          absl::FailedPreconditionError(fmt::format("run {} of pipeline '{}' is already complete",
+                                                    key.run_id, key.pipeline_id)),
+          ErrorReason::kFailedPrecondition);
     }
     if (!r[0][1].as<bool>()) {
       tx.exec_params(fmt::format("UPDATE runs SET cancel_kind = $4, cancel_description = $5, "
@@ -683,9 +423,9 @@ absl::StatusOr<RunRecord> RunStore::RequestRunCancel(const RunKey& key, const St
       details["grace_ms"] = ToMs(grace);
       AppendEvent(tx, outbox_, "run.cancel_requested", key, "", actor, details);
     }
-    return RunFromRow(tx.exec_params1(
-        fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kRunWhere), key.namespace_id,
-        key.pipeline_id, key.run_id));
+    return RunFromRow(
+        tx.exec_params1(fmt::format("SELECT {} FROM runs WHERE {}", kRunColumns, kRunWhere),
+                        key.namespace_id, key.pipeline_id, key.run_id));
   });
 }
 
@@ -694,16 +434,16 @@ absl::StatusOr<TaskRecord> RunStore::RequestTaskCancel(const RunKey& key,
                                                        absl::Duration grace,
                                                        const std::string& actor) {
   return pg::TransactValue<TaskRecord>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<TaskRecord> {
-    const pqxx::result run = tx.exec_params(
-        fmt::format("SELECT state FROM runs WHERE {} FOR UPDATE", kRunWhere), key.namespace_id,
-        key.pipeline_id, key.run_id);
+    const pqxx::result run =
+        tx.exec_params(fmt::format("SELECT state FROM runs WHERE {} FOR UPDATE", kRunWhere),
+                       key.namespace_id, key.pipeline_id, key.run_id);
     if (run.empty()) {
       return RunNotFound(key);
     }
-    const pqxx::result r = tx.exec_params(
-        fmt::format("SELECT {} FROM task_executions WHERE {} AND task_id = $4", kTaskColumns,
-                    kRunWhere),
-        key.namespace_id, key.pipeline_id, key.run_id, task_id);
+    const pqxx::result r =
+        tx.exec_params(fmt::format("SELECT {} FROM task_executions WHERE {} AND task_id = $4",
+                                   kTaskColumns, kRunWhere),
+                       key.namespace_id, key.pipeline_id, key.run_id, task_id);
     if (r.empty()) {
       return NotFoundError("task execution", task_id,
                            {{"namespace", key.namespace_id},
@@ -712,10 +452,9 @@ absl::StatusOr<TaskRecord> RunStore::RequestTaskCancel(const RunKey& key,
     }
     TaskRecord task = TaskFromRow(r[0]);
     if (run[0][0].as<std::string>() == "complete" || task.exec.state == TaskState::kComplete) {
-      return WithErrorInfo(
-          absl::FailedPreconditionError(fmt::format(
-              "task '{}' of run {} is already complete", task_id, key.run_id)),
-          ErrorReason::kFailedPrecondition);
+      return WithErrorInfo(absl::FailedPreconditionError(fmt::format(
+                               "task '{}' of run {} is already complete", task_id, key.run_id)),
+                           ErrorReason::kFailedPrecondition);
     }
     if (!task.cancel_requested && !task.exec.stop_reason) {
       tx.exec_params(
@@ -828,24 +567,24 @@ absl::StatusOr<Admission> RunStore::Admit(const RunKey& key, int64_t epoch,
   return pg::TransactValue<Admission>(pool_, [&](pqxx::work& tx) -> absl::StatusOr<Admission> {
     GOFER_RETURN_IF_ERROR(CheckEpoch(tx, key, epoch));
     Admission admission;
-    FencedWritesImpl writes(tx, outbox_, key, epoch, actor);
+    FencedTransaction fenced(tx, outbox_, key, epoch, actor);
+    FencedWrites& writes = fenced.writes();
     if (parallelism <= 0 && global_limit <= 0) {
       admission.admitted = true;  // no limit to hold
       writes.Admit(now);
-      writes.Flush();
+      fenced.Flush();
       return admission;
     }
     // One admission at a time across all replicas, so limits hold under concurrency.
     tx.exec("SELECT pg_advisory_xact_lock(hashtextextended('gofer-runqueue-admission', 0))");
     const pqxx::row counts = tx.exec_params1(
-        fmt::format(
-            "SELECT (SELECT count(*) FROM runs WHERE state = 'running'), "
-            "(SELECT count(*) FROM runs WHERE namespace_id = $1 AND pipeline_id = $2 AND "
-            "state = 'running'), "
-            "(SELECT count(*) FROM runs p, runs me WHERE me.namespace_id = $1 AND "
-            "me.pipeline_id = $2 AND me.run_id = $3 AND p.namespace_id = $1 AND "
-            "p.pipeline_id = $2 AND p.state = 'pending' AND (p.queued, p.run_id) < "
-            "(me.queued, me.run_id))"),
+        fmt::format("SELECT (SELECT count(*) FROM runs WHERE state = 'running'), "
+                    "(SELECT count(*) FROM runs WHERE namespace_id = $1 AND pipeline_id = $2 AND "
+                    "state = 'running'), "
+                    "(SELECT count(*) FROM runs p, runs me WHERE me.namespace_id = $1 AND "
+                    "me.pipeline_id = $2 AND me.run_id = $3 AND p.namespace_id = $1 AND "
+                    "p.pipeline_id = $2 AND p.state = 'pending' AND (p.queued, p.run_id) < "
+                    "(me.queued, me.run_id))"),
         key.namespace_id, key.pipeline_id, key.run_id);
     const int64_t global_running = counts[0].as<int64_t>();
     const int64_t pipeline_running = counts[1].as<int64_t>();
@@ -867,7 +606,7 @@ absl::StatusOr<Admission> RunStore::Admit(const RunKey& key, int64_t epoch,
     } else {
       writes.SetWaitingReason(admission.waiting_reason);
     }
-    writes.Flush();
+    fenced.Flush();
     return admission;
   });
 }
@@ -876,9 +615,10 @@ absl::Status RunStore::Fenced(const RunKey& key, int64_t epoch, const std::strin
                               const std::function<void(FencedWrites&)>& body) {
   return pg::Transact(pool_, [&](pqxx::work& tx) -> absl::Status {
     GOFER_RETURN_IF_ERROR(CheckEpoch(tx, key, epoch));
-    FencedWritesImpl writes(tx, outbox_, key, epoch, actor);
+    FencedTransaction fenced(tx, outbox_, key, epoch, actor);
+    FencedWrites& writes = fenced.writes();
     body(writes);
-    writes.Flush();
+    fenced.Flush();
     return absl::OkStatus();
   });
 }
@@ -908,8 +648,8 @@ absl::StatusOr<std::vector<int64_t>> RunStore::ExpireOldRuns(const std::string& 
               "DELETE FROM task_log_chunks WHERE namespace_id = $1 AND pipeline_id = $2 AND "
               "run_id = $3",
               namespace_id, pipeline_id, id);
-          AppendEvent(tx, outbox_, "run.expired", {namespace_id, pipeline_id, id}, "",
-                      "run-queue", {{"keep", keep}});
+          AppendEvent(tx, outbox_, "run.expired", {namespace_id, pipeline_id, id}, "", "run-queue",
+                      {{"keep", keep}});
         }
         return ids;
       });

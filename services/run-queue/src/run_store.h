@@ -81,9 +81,9 @@ class FencedWrites {
   virtual void TaskStarting(const std::string& task_id, int attempt, absl::Time now,
                             bool from_pending = false) = 0;
   // starting → running, with where the container runs.
-  virtual void TaskRunning(const std::string& task_id, int attempt,
-                           const std::string& scheduler_id, const std::string& node,
-                           const std::string& image_digest, const PhaseTimes& phases) = 0;
+  virtual void TaskRunning(const std::string& task_id, int attempt, const std::string& scheduler_id,
+                           const std::string& node, const std::string& image_digest,
+                           const PhaseTimes& phases) = 0;
   // Records that the current attempt is being stopped, and why.
   virtual void TaskStopRequested(const std::string& task_id, const StatusReason& reason,
                                  absl::Duration grace) = 0;
@@ -128,8 +128,8 @@ class RunStore {
                                                           const std::string& task_id);
   // An attempt's log chunks whose lines end after `from_line`, in order.
   absl::StatusOr<std::vector<LogChunkRecord>> ListLogChunks(const RunKey& key,
-                                                            const std::string& task_id,
-                                                            int attempt, int64_t from_line);
+                                                            const std::string& task_id, int attempt,
+                                                            int64_t from_line);
   // Deletes the log-chunk index of a task (every attempt); returns the object keys it named.
   absl::StatusOr<std::vector<std::string>> DeleteLogChunks(const RunKey& key,
                                                            const std::string& task_id,

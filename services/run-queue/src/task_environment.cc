@@ -35,12 +35,9 @@ absl::StatusOr<TaskEnvironment> BuildTaskEnvironment(const RunRecord& run,
                                                      Resolver& resolver) {
   // Later sources win: system, then the task's variables, then the run's.
   std::vector<std::pair<std::string, std::string>> ordered = {
-      {"GOFER_NAMESPACE", run.key.namespace_id},
-      {"GOFER_PIPELINE", run.key.pipeline_id},
-      {"GOFER_RUN", std::to_string(run.key.run_id)},
-      {"GOFER_TASK", task.id()},
-      {"GOFER_TASK_ATTEMPT", std::to_string(attempt)},
-      {"GOFER_API_URL", api_url},
+      {"GOFER_NAMESPACE", run.key.namespace_id},       {"GOFER_PIPELINE", run.key.pipeline_id},
+      {"GOFER_RUN", std::to_string(run.key.run_id)},   {"GOFER_TASK", task.id()},
+      {"GOFER_TASK_ATTEMPT", std::to_string(attempt)}, {"GOFER_API_URL", api_url},
   };
   std::map<std::string, std::string> task_vars(task.variables().begin(), task.variables().end());
   for (const auto& [key, value] : task_vars) {
@@ -90,8 +87,8 @@ absl::StatusOr<TaskEnvironment> BuildTaskEnvironment(const RunRecord& run,
       for (const Pending& p : secrets) {
         vars.push_back(p.variable);
       }
-      problems.push_back(fmt::format("variables {}: {}", absl::StrJoin(vars, ", "),
-                                     values.status().message()));
+      problems.push_back(
+          fmt::format("variables {}: {}", absl::StrJoin(vars, ", "), values.status().message()));
     } else {
       for (size_t i = 0; i < secrets.size() && i < values->size(); ++i) {
         const std::string& value = (*values)[i];

@@ -40,8 +40,7 @@ class FakeGateway final : public gv1::Gateway::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status RevokeRunTokens(grpc::ServerContext* context,
-                               const gv1::RevokeRunTokensRequest* req,
+  grpc::Status RevokeRunTokens(grpc::ServerContext* context, const gv1::RevokeRunTokensRequest* req,
                                gv1::RevokeRunTokensResponse* resp) override {
     absl::MutexLock lock(&mu_);
     revoked_.push_back(*req);
@@ -66,9 +65,9 @@ class FakeGateway final : public gv1::Gateway::Service {
  private:
   static std::string Header(const grpc::ServerContext& context, const std::string& key) {
     auto it = context.client_metadata().find(key);
-    return it == context.client_metadata().end() ? ""
-                                                  : std::string(it->second.data(),
-                                                                it->second.size());
+    return it == context.client_metadata().end()
+               ? ""
+               : std::string(it->second.data(), it->second.size());
   }
 
   int port_ = 0;
@@ -135,8 +134,7 @@ tasks:
     image: busybox
     script: echo hi
 )");
-  CHECK(stack.WaitForRun("notokens", run.run_id()).status() ==
-        gofer::v1::RUN_STATUS_SUCCESSFUL);
+  CHECK(stack.WaitForRun("notokens", run.run_id()).status() == gofer::v1::RUN_STATUS_SUCCESSFUL);
   absl::SleepFor(absl::Milliseconds(200));
   CHECK(gateway.created().empty());
   CHECK(gateway.revoked().empty());

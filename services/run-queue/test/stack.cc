@@ -61,8 +61,7 @@ Stack::Stack(StackOptions options) : options_(std::move(options)) {
                                           {"POSTGRES_EVENTS_SCHEMA", events_.name()},
                                           {"ENCRYPTION_MASTER_KEY_FILE", dir_ + "/master-key"}});
   object_channel_ =
-      rpc::Client({.target = object_store_.address, .internal_credential = kCredential})
-          .channel();
+      rpc::Client({.target = object_store_.address, .internal_credential = kCredential}).channel();
   scheduler_ = scheduler::v1::Scheduler::NewStub(
       rpc::Client({.target = scheduler_process_.address, .internal_credential = kCredential})
           .channel());
@@ -141,8 +140,7 @@ void Stack::StartReplica(int i) {
   dead_.erase(i);
   replicas_[i] = Launch("run-queue", RunQueueEnv(i));
   stubs_[i] = runqueue::v1::RunQueue::NewStub(
-      rpc::Client({.target = replicas_[i].address, .internal_credential = kCredential})
-          .channel());
+      rpc::Client({.target = replicas_[i].address, .internal_credential = kCredential}).channel());
 }
 
 void Stack::KillReplica(int i, int signal) {
@@ -246,7 +244,7 @@ gofer::v1::Run Stack::WaitForRun(const std::string& pipeline, int64_t run_id,
 }
 
 std::map<std::string, gofer::v1::TaskExecution> Stack::Tasks(const std::string& pipeline,
-                                                            int64_t run_id) {
+                                                             int64_t run_id) {
   gofer::v1::ListTaskExecutionsRequest request;
   request.set_namespace_id(kNamespace);
   request.set_pipeline_id(pipeline);
@@ -338,8 +336,7 @@ gofer::v1::TaskExecution Stack::WaitForTask(
 void Stack::PutSecret(const std::string& pipeline, const std::string& key,
                       const std::string& value) {
   auto stub = secrets::v1::SecretStore::NewStub(
-      rpc::Client({.target = secret_store_.address, .internal_credential = kCredential})
-          .channel());
+      rpc::Client({.target = secret_store_.address, .internal_credential = kCredential}).channel());
   secrets::v1::PutSecretRequest request;
   request.mutable_ref()->set_scope(secrets::v1::SECRET_SCOPE_PIPELINE);
   request.mutable_ref()->set_namespace_id(kNamespace);

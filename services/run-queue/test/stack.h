@@ -46,7 +46,8 @@ class Stack {
   std::unique_ptr<grpc::ClientContext> Context(absl::Duration timeout = absl::Seconds(30)) const;
 
   // Starts a run of `yaml` (a pipeline config) in namespace "test", pipeline = the config's id.
-  gofer::v1::Run StartRun(const std::string& yaml, const std::map<std::string, std::string>& variables = {},
+  gofer::v1::Run StartRun(const std::string& yaml,
+                          const std::map<std::string, std::string>& variables = {},
                           int replica = 0);
   // The StartRun request of `yaml` with run `variables` (to change before sending it).
   static runqueue::v1::StartRunRequest StartRequest(
@@ -72,10 +73,10 @@ class Stack {
   void WaitForLogLine(const std::string& pipeline, int64_t run_id, const std::string& task,
                       const std::string& text, absl::Duration timeout = absl::Seconds(30));
   // Polls the task until `done` holds for it (REQUIREs it within `timeout`) and returns it.
-  gofer::v1::TaskExecution WaitForTask(const std::string& pipeline, int64_t run_id,
-                                       const std::string& task,
-                                       const std::function<bool(const gofer::v1::TaskExecution&)>& done,
-                                       absl::Duration timeout = absl::Seconds(30));
+  gofer::v1::TaskExecution WaitForTask(
+      const std::string& pipeline, int64_t run_id, const std::string& task,
+      const std::function<bool(const gofer::v1::TaskExecution&)>& done,
+      absl::Duration timeout = absl::Seconds(30));
 
   // Stores a pipeline secret / a pipeline object.
   void PutSecret(const std::string& pipeline, const std::string& key, const std::string& value);
