@@ -24,6 +24,21 @@ constexpr size_t kMaxContainerName = 128;
 constexpr absl::Duration kCallTimeout = absl::Seconds(30);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
 
+// Delays between tries of a transient failure: 100 ms, doubling, at most kMaxBackoff.
+class Backoff {
+ public:
+  absl::Duration Next() {
+    const absl::Duration d = next_;
+    next_ = std::min(next_ * 2, kMaxBackoff);
+    return d;
+  }
+  void Reset() { next_ = kFirst; }
+
+ private:
+  static constexpr absl::Duration kFirst = absl::Milliseconds(100);
+  absl::Duration next_ = kFirst;
+};
+
 bool Transient(const absl::Status& s) {
   return absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s) || absl::IsResourceExhausted(s) ||
          absl::IsAborted(s);
@@ -169,7 +184,7 @@ class LogCapture {
   }
 
   absl::Status Put(const std::string& key, const std::string& data) {
-    absl::Duration backoff = absl::Milliseconds(100);
+    Backoff backoff;
     for (int attempt = 1;; ++attempt) {
       auto context =
           ctx_.object_store->NewContext({.timeout = kCallTimeout, .caller = ctx_.caller});
@@ -194,8 +209,7 @@ class LogCapture {
       if (status.ok() || !Transient(status) || attempt >= 8) {
         return status;
       }
-      absl::SleepFor(backoff);
-      backoff = std::min(backoff * 2, kMaxBackoff);
+      absl::SleepFor(backoff.Next());
     }
   }
 
@@ -313,7 +327,7 @@ void AttemptWatcher::RequestStop(absl::Duration grace) {
 }
 
 void AttemptWatcher::Stopper(absl::Duration grace) {
-  absl::Duration backoff = absl::Milliseconds(100);
+  Backoff backoff;
   while (!abandoned()) {
     sv1::StopContainerRequest request;
     request.set_scheduler_id(scheduler_id_.empty() ? name_ : scheduler_id_);
@@ -328,8 +342,7 @@ void AttemptWatcher::Stopper(absl::Duration grace) {
       }
       return;
     }
-    abandon_.WaitForNotificationWithTimeout(backoff);
-    backoff = std::min(backoff * 2, kMaxBackoff);
+    abandon_.WaitForNotificationWithTimeout(backoff.Next());
   }
 }
 
@@ -374,7 +387,7 @@ bool AttemptWatcher::StartOrAdopt() {
     env_ = *std::move(env);
   }
 
-  absl::Duration backoff = absl::Milliseconds(100);
+  Backoff backoff;
   const absl::Time give_up = ctx_.clock->Now() + ctx_.unreachable_limit;
   sv1::ContainerStatus status;
   bool found = false;
@@ -397,8 +410,7 @@ bool AttemptWatcher::StartOrAdopt() {
              .detail = fmt::format("scheduler: {}", s.message())});
       return false;
     }
-    abandon_.WaitForNotificationWithTimeout(backoff);
-    backoff = std::min(backoff * 2, kMaxBackoff);
+    abandon_.WaitForNotificationWithTimeout(backoff.Next());
   }
   if (abandoned()) {
     return false;
@@ -421,7 +433,7 @@ bool AttemptWatcher::StartOrAdopt() {
       return false;
     }
     sv1::StartContainerRequest request = MakeStart(name_, *task, spec_, env_);
-    backoff = absl::Milliseconds(100);
+    backoff.Reset();
     while (!abandoned()) {
       sv1::StartContainerResponse started;
       // Image pulls can take long.
@@ -468,8 +480,7 @@ bool AttemptWatcher::StartOrAdopt() {
         }
         return false;
       }
-      abandon_.WaitForNotificationWithTimeout(backoff);
-      backoff = std::min(backoff * 2, kMaxBackoff);
+      abandon_.WaitForNotificationWithTimeout(backoff.Next());
     }
     if (abandoned()) {
       return false;
@@ -518,7 +529,7 @@ bool AttemptWatcher::MintRunToken(const gofer::v1::Task& task, absl::Time give_u
   request.set_task_id(spec_.task_id);
   request.set_attempt(spec_.attempt);
   *request.mutable_ttl() = rpc::ToDuration(ctx_.run_token_ttl);
-  absl::Duration backoff = absl::Milliseconds(100);
+  Backoff backoff;
   while (!abandoned()) {
     gateway::v1::CreateRunTokenResponse response;
     auto context = Context(*ctx_.gateway, ctx_.caller);
@@ -534,15 +545,14 @@ bool AttemptWatcher::MintRunToken(const gofer::v1::Task& task, absl::Time give_u
              .detail = fmt::format("minting the run token: {}", s.message())});
       return false;
     }
-    abandon_.WaitForNotificationWithTimeout(backoff);
-    backoff = std::min(backoff * 2, kMaxBackoff);
+    abandon_.WaitForNotificationWithTimeout(backoff.Next());
   }
   return false;
 }
 
 void AttemptWatcher::Monitor() {
   LogCapture logs(ctx_, *objects_, spec_, env_.secret_values);
-  absl::Duration backoff = absl::Milliseconds(100);
+  Backoff backoff;
   std::optional<absl::Time> unreachable_since;
   bool exited = false;
   sv1::ContainerStatus final_status;
@@ -558,8 +568,7 @@ void AttemptWatcher::Monitor() {
              .detail = fmt::format("scheduler unreachable while monitoring: {}", s.message())});
       return false;
     }
-    abandon_.WaitForNotificationWithTimeout(backoff);
-    backoff = std::min(backoff * 2, kMaxBackoff);
+    abandon_.WaitForNotificationWithTimeout(backoff.Next());
     return true;
   };
   // The container is gone (removed, or its node lost): the output read before that is kept.
@@ -596,7 +605,7 @@ void AttemptWatcher::Monitor() {
         continue;
       }
       unreachable_since.reset();
-      backoff = absl::Milliseconds(100);
+      backoff.Reset();
       const auto state = waited.status().state();
       if (state == sv1::CONTAINER_STATE_EXITED || state == sv1::CONTAINER_STATE_DEAD) {
         exited = true;

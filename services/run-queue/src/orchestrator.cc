@@ -363,12 +363,14 @@ void Orchestrator::Finish(Actor& actor, const RunRecord& run) {
       spdlog::warn("revoking the run tokens of run {}: {}", run.key.ToString(), s);
     }
   }
-  // The next runs of the pipeline may be admitted now.
-  const int next = std::max(1, run.config.parallelism());
-  if (auto pending = deps_.store->OldestPending(run.key.namespace_id, run.key.pipeline_id, next);
-      pending.ok()) {
-    for (const RunKey& key : *pending) {
-      Nudge(key);
+  // The next runs of the pipeline may be admitted now (without limits, none waits).
+  if (run.config.parallelism() > 0 || config_.global_running_limit > 0) {
+    const int next = std::max(1, run.config.parallelism());
+    if (auto pending = deps_.store->OldestPending(run.key.namespace_id, run.key.pipeline_id, next);
+        pending.ok()) {
+      for (const RunKey& key : *pending) {
+        Nudge(key);
+      }
     }
   }
   // Retention: logs and run objects of runs beyond the newest N.

@@ -67,10 +67,6 @@ absl::Status ReadyQueue::Schedule(const std::string& run, absl::Time when) {
   return pool_.Command({"ZADD", set_, Millis(when), run}).status();
 }
 
-absl::Status ReadyQueue::ScheduleIfAbsent(const std::string& run, absl::Time when) {
-  return pool_.Command({"ZADD", set_, "NX", Millis(when), run}).status();
-}
-
 absl::Status ReadyQueue::ScheduleAllIfAbsent(
     const std::vector<std::pair<std::string, absl::Time>>& runs) {
   if (runs.empty()) {
@@ -97,13 +93,5 @@ absl::StatusOr<bool> ReadyQueue::IsBuilt() {
 }
 
 absl::Status ReadyQueue::MarkBuilt() { return pool_.Command({"SET", marker_, "1"}).status(); }
-
-absl::StatusOr<int64_t> ReadyQueue::Size() {
-  auto reply = pool_.Command({"ZCARD", set_});
-  if (!reply.ok()) {
-    return reply.status();
-  }
-  return reply->integer;
-}
 
 }  // namespace gofer::run_queue

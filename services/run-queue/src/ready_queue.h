@@ -45,8 +45,6 @@ class ReadyQueue {
 
   // Makes `run` due at `when` (replacing its score).
   absl::Status Schedule(const std::string& run, absl::Time when);
-  // Makes `run` due at `when` unless it is already queued (rebuild).
-  absl::Status ScheduleIfAbsent(const std::string& run, absl::Time when);
   // Adds many at once, each only if absent.
   absl::Status ScheduleAllIfAbsent(const std::vector<std::pair<std::string, absl::Time>>& runs);
   // Removes a finished run.
@@ -56,9 +54,6 @@ class ReadyQueue {
   // rebuilds it from Postgres and then calls MarkBuilt.
   absl::StatusOr<bool> IsBuilt();
   absl::Status MarkBuilt();
-
-  // Runs in the queue (for tests and metrics).
-  absl::StatusOr<int64_t> Size();
 
  private:
   redis::Pool& pool_;

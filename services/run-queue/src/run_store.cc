@@ -302,22 +302,6 @@ absl::StatusOr<std::vector<RunRecord>> RunStore::ListRuns(const std::string& nam
       {.read_only = true});
 }
 
-absl::StatusOr<std::vector<TaskRecord>> RunStore::ListTasks(const RunKey& key) {
-  return pg::TransactValue<std::vector<TaskRecord>>(
-      pool_,
-      [&](pqxx::work& tx) -> absl::StatusOr<std::vector<TaskRecord>> {
-        std::vector<TaskRecord> out;
-        for (const auto& row :
-             tx.exec_params(fmt::format("SELECT {} FROM task_executions WHERE {} ORDER BY position",
-                                        kTaskColumns, kRunWhere),
-                            key.namespace_id, key.pipeline_id, key.run_id)) {
-          out.push_back(TaskFromRow(row));
-        }
-        return out;
-      },
-      {.read_only = true});
-}
-
 absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> RunStore::LoadRun(const RunKey& key) {
   // Two single-statement reads (two round trips, prepared), not one snapshot: only the lease
   // holder changes a run's state between steps, and a cancellation request read half-way is

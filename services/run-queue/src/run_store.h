@@ -93,8 +93,6 @@ class FencedWrites {
   virtual void FinishAttempt(const std::string& task_id, const AttemptOutcome& outcome) = 0;
   // Indexes a stored log chunk of the current attempt.
   virtual void AddLogChunk(const std::string& task_id, const LogChunkRecord& chunk) = 0;
-  // When the run should next be looked at (for rebuilding the ready queue).
-  virtual void SetNextCheck(absl::Time when) = 0;
   // The lease epoch these writes are fenced by.
   virtual int64_t epoch() const = 0;
 
@@ -119,8 +117,6 @@ class RunStore {
                                                   const std::string& pipeline_id,
                                                   std::optional<RunState> state, int64_t before,
                                                   int limit);
-  // A run's task executions in plan order (empty for a run without any).
-  absl::StatusOr<std::vector<TaskRecord>> ListTasks(const RunKey& key);
   // The run and its task executions, read together.
   absl::StatusOr<std::pair<RunRecord, std::vector<TaskRecord>>> LoadRun(const RunKey& key);
   // Finished attempts of one task (every task when empty), oldest first.

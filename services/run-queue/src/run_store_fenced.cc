@@ -177,11 +177,6 @@ class FencedWritesImpl final : public FencedWrites {
         c.line_count, c.bytes, c.end_offset, c.object_key);
   }
 
-  void SetNextCheck(absl::Time when) override {
-    tx_.exec_params(fmt::format("UPDATE runs SET next_check_at = {} WHERE {}", Ts(4), kRunWhere),
-                    key_.namespace_id, key_.pipeline_id, key_.run_id, ToUs(when));
-  }
-
   int64_t epoch() const override { return epoch_; }
 
  private:
