@@ -7,6 +7,7 @@
 #include "gofer/common/pagination.h"
 #include "gofer/common/status_macros.h"
 #include "gofer/common/validation.h"
+#include "gofer/rpc/proto_time.h"
 #include "gofer/rpc/status.h"
 
 namespace gofer::api_gateway {
@@ -100,8 +101,7 @@ grpc::ServerUnaryReactor* TokenService::CreateToken(grpc::CallbackServerContext*
                   "keys must be 1-64 characters and values at most 256");
           }
         }
-        const absl::Duration expires_in = absl::Seconds(req->expires_in().seconds()) +
-                                          absl::Nanoseconds(req->expires_in().nanos());
+        const absl::Duration expires_in = rpc::FromDuration(req->expires_in());
         if (expires_in < absl::ZeroDuration()) {
           v.Add("expires_in", "must not be negative");
         }

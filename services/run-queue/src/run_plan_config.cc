@@ -6,6 +6,7 @@
 #include <utility>
 #include <vector>
 
+#include "gofer/rpc/proto_time.h"
 #include "google/protobuf/duration.pb.h"
 
 namespace gofer::run_queue {
@@ -13,7 +14,7 @@ namespace {
 
 // A limit from the config: zero (or unset) means none.
 absl::Duration LimitFromProto(const google::protobuf::Duration& d) {
-  const absl::Duration value = absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
+  const absl::Duration value = rpc::FromDuration(d);
   return value == absl::ZeroDuration() ? absl::InfiniteDuration() : value;
 }
 

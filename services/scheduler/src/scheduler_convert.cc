@@ -66,10 +66,6 @@ void CheckLabels(const google::protobuf::Map<std::string, std::string>& labels, 
   }
 }
 
-absl::Time TimeFromProto(const google::protobuf::Timestamp& t) {
-  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
-}
-
 std::vector<std::pair<std::string, std::string>> SortedEnv(
     const google::protobuf::Map<std::string, std::string>& env) {
   std::map<std::string, std::string> sorted(env.begin(), env.end());
@@ -171,7 +167,7 @@ absl::StatusOr<LogOptions> LogOptionsFromProto(const v1::StreamLogsRequest& requ
   LogOptions options;
   options.offset = request.offset();
   if (request.has_since()) {
-    options.since = TimeFromProto(request.since());
+    options.since = rpc::FromTimestamp(request.since());
   }
   options.follow = request.follow();
   return options;

@@ -6,6 +6,7 @@
 #include "gofer/common/errors.h"
 #include "gofer/common/pagination.h"
 #include "gofer/common/status_macros.h"
+#include "gofer/rpc/proto_time.h"
 #include "scheduler_convert.h"
 #include "scheduler_reactors.h"
 #include "spdlog/spdlog.h"
@@ -15,10 +16,6 @@ namespace {
 
 constexpr PageLimits kListLimits{.default_size = 100, .max_size = 1000};
 const absl::Duration kMaxGrace = absl::Hours(1);
-
-absl::Duration DurationFromProto(const google::protobuf::Duration& d) {
-  return absl::Seconds(d.seconds()) + absl::Nanoseconds(d.nanos());
-}
 
 // The filter summed up for page tokens: "k=v,k=v" in key order.
 std::string Fingerprint(const Labels& labels) {
@@ -48,7 +45,7 @@ grpc::ServerUnaryReactor* SchedulerService::StopContainer(grpc::CallbackServerCo
                                                           v1::StopContainerResponse* response) {
   return rpc::Unary(context, runtime_, [this, request, response]() -> absl::Status {
     GOFER_RETURN_IF_ERROR(ValidateContainerId(request->scheduler_id()));
-    const absl::Duration grace = DurationFromProto(request->grace_period());
+    const absl::Duration grace = rpc::FromDuration(request->grace_period());
     if (grace < absl::ZeroDuration() || grace > kMaxGrace) {
       return InvalidArgumentError({{"grace_period", "must be between 0 and 1 hour"}});
     }
@@ -74,7 +71,7 @@ grpc::ServerUnaryReactor* SchedulerService::WaitState(grpc::CallbackServerContex
                                                       const v1::WaitStateRequest* request,
                                                       v1::WaitStateResponse* response) {
   absl::Duration timeout =
-      request->has_timeout() ? DurationFromProto(request->timeout()) : options_.default_wait;
+      request->has_timeout() ? rpc::FromDuration(request->timeout()) : options_.default_wait;
   timeout = std::clamp(timeout, absl::ZeroDuration(), options_.max_wait);
   return NewWaitStateReactor(context, runtime_, engine_, *request, timeout, response);
 }
